@@ -1,0 +1,89 @@
+"End to end: `llm2llm demo --tiny` through the console script, and resuming an interrupted run."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+from conftest import LLM2LLM
+
+KEYS = {'iteration', 'train_size', 'seed_accuracy', 'test_accuracy', 'n_wrong', 'n_generated'}
+TIMING = {'train_seconds', 'eval_seconds', 'teacher_seconds'}
+ARGS = ['demo', '--tiny', '--n-test', '70']
+
+
+def _jsonl(p): return [json.loads(l) for l in Path(p).read_text().splitlines() if l.strip()]
+
+
+def _strip_times(ms): return [{k: v for k, v in m.items() if k not in TIMING} for m in ms]
+
+
+def test_demo_tiny_end_to_end(cli, tmp_path):
+    run = tmp_path / 'run'
+    r = cli(*ARGS, '--run-dir', run)
+    assert r.returncode == 0, r.stderr
+    # a table row per iteration, under the header
+    lines = r.stdout.splitlines()
+    head = next(i for i, l in enumerate(lines) if 'seed acc' in l and 'new examples' in l)
+    rows = [l.split() for l in lines[head + 1:head + 4]]
+    assert [row[0] for row in rows] == ['0', '1', '2'], r.stdout
+    # metrics.json: one record per iteration with the agreed keys, consistent with the data files
+    summary = json.loads((run / 'metrics.json').read_text())
+    ms = summary['iterations']
+    assert [m['iteration'] for m in ms] == [0, 1, 2] and all(KEYS <= set(m) for m in ms)
+    assert (run / 'accuracy.png').stat().st_size > 1000
+    for m in ms:
+        d = run / f"iter_{m['iteration']:03d}"
+        assert len(_jsonl(d / 'train.jsonl')) == m['train_size']
+        assert len(_jsonl(d / 'generated.jsonl')) == m['n_generated']
+        preds = _jsonl(d / 'pred_seed.jsonl')
+        assert sum(p['error'] for p in preds) == m['n_wrong'] == round((1 - m['seed_accuracy']) * len(preds))
+    for a, b in zip(ms, ms[1:]):  # D_{i+1} = D_i + A_i
+        assert b['train_size'] == a['train_size'] + a['n_generated']
+    # lineage: every generated example names a wrong seed of its iteration, the iteration and the teacher
+    seeds = {e['id'] for e in _jsonl(run / 'seed.jsonl')}
+    for m in ms:
+        d = run / f"iter_{m['iteration']:03d}"
+        wrong = {p['id'] for p in _jsonl(d / 'pred_seed.jsonl') if p['error']}
+        for g in _jsonl(d / 'generated.jsonl'):
+            assert g['source'] == 'generated' and g['parent'] in wrong and g['parent'] in seeds
+            assert g['iteration'] == m['iteration'] and g['teacher'] == 'simulated-intents'
+    # generated text never repeats a test example
+    test_texts = {e['text'] for e in _jsonl(run / 'test.jsonl')}
+    assert not test_texts & {g['text'] for i in range(3) for g in _jsonl(run / f'iter_{i:03d}/generated.jsonl')}
+
+
+def test_resume_after_interrupt(cli, tmp_path):
+    # the reference: one uninterrupted run
+    ref = tmp_path / 'ref'
+    assert cli(*ARGS, '--run-dir', ref).returncode == 0
+    # the same run, killed as soon as iteration 0 is finished, then started again
+    run = tmp_path / 'run'
+    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TQDM_DISABLE': '1'}
+    p = subprocess.Popen([str(LLM2LLM), *ARGS, '--run-dir', str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    t0 = time.time()
+    while not (run / 'iter_000/metrics.json').exists():
+        assert p.poll() is None and time.time() - t0 < 300, 'the run ended or hung before finishing iteration 0'
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert not (run / 'iter_002/metrics.json').exists()
+    r = cli(*ARGS, '--run-dir', run)
+    assert r.returncode == 0, r.stderr
+    assert 'resuming' in r.stdout
+    got = json.loads((run / 'metrics.json').read_text())['iterations']
+    want = json.loads((ref / 'metrics.json').read_text())['iterations']
+    assert _strip_times(got) == _strip_times(want)   # resuming gives the run an uninterrupted one gives
+    for i in range(3):
+        assert (run / f'iter_{i:03d}/generated.jsonl').read_text() == (ref / f'iter_{i:03d}/generated.jsonl').read_text()
+    # a third start has nothing to do and changes nothing
+    before = (run / 'metrics.json').read_text()
+    r = cli(*ARGS, '--run-dir', run)
+    assert r.returncode == 0 and (run / 'metrics.json').read_text() == before
+    # extending the run trains one more iteration on the last iteration's data plus its new examples
+    r = cli(*ARGS, '--run-dir', run, '--iterations', '4')
+    assert r.returncode == 0, r.stderr
+    ms = json.loads((run / 'metrics.json').read_text())['iterations']
+    assert [m['iteration'] for m in ms] == [0, 1, 2, 3] and ms[3]['train_size'] == ms[2]['train_size'] + ms[2]['n_generated']
+
+
+def test_other_configuration_is_refused(cli, tmp_path):
+    run = tmp_path / 'run'
+    assert cli(*ARGS, '--run-dir', run, '--iterations', '1').returncode == 0
+    r = cli(*ARGS, '--run-dir', run, '--iterations', '1', '--k', '2')
+    assert r.returncode == 2 and 'another configuration' in r.stderr and 'loop.k: 1 -> 2' in r.stderr
