@@ -5,7 +5,7 @@
 # %% ../nbs/05_loop.ipynb #f8351817
 from __future__ import annotations
 import hashlib, json, logging, math, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
 from .records import Example, atomic_write, write_jsonl, read_jsonl, DataError

@@ -5,7 +5,7 @@
 # %% ../nbs/00_records.ipynb #d8b87a56
 from __future__ import annotations
 import json, os, tempfile
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 

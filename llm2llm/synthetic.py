@@ -5,11 +5,9 @@
 # %% ../nbs/02_synthetic.ipynb #c7210e63
 from __future__ import annotations
 import random, re
-from collections import Counter
 from dataclasses import dataclass, field
 from .records import Example
-from .tasks import ClassificationTask, MathTask, format_number
-from fractions import Fraction
+from .tasks import ClassificationTask, MathTask
 
 # %% auto #0
 __all__ = ['INTENT_FAMILIES', 'INTENT_VOCAB', 'INTENTS', 'MATH_FAMILIES', 'MATH_VOCAB', 'Templates', 'IntentTask',

@@ -8,7 +8,6 @@ import ast, operator, re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from .records import Example, DataError, read_jsonl
 
 # %% auto #0
@@ -33,7 +32,8 @@ class Task:
     def answer(self, text: str) -> str | None: raise NotImplementedError  # the answer in a generation, normalised
     def check(self, ex: Example, path=None, line=None): pass                # raise DataError if `ex` is not valid
     def teacher_messages(self, seed: Example, k: int, prediction: str | None = None) -> list[dict]: raise NotImplementedError
-    def parse_reply(self, text: str, truncated: bool = False) -> tuple[list[Example], list[Rejected]]: raise NotImplementedError
+    def parse_reply(self, text: str, truncated: bool = False, label: str | None = None) -> tuple[list[Example], list[Rejected]]:
+        raise NotImplementedError  # `label`: the label the reply's examples must have (classification)
 
     def judge(self, generation: str, ex: Example) -> bool:
         "Is the student's `generation` right for `ex`?"

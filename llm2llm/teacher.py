@@ -8,7 +8,7 @@ import random, re
 from collections import Counter
 from dataclasses import dataclass, field
 from .records import Example
-from .tasks import Task, Rejected
+from .tasks import Task
 
 # %% auto #0
 __all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'Generation', 'ask_teacher']

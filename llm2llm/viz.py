@@ -4,7 +4,6 @@
 
 # %% ../nbs/06_viz.ipynb #e9bdf05b
 from __future__ import annotations
-import matplotlib
 import matplotlib.pyplot as plt
 
 # %% auto #0
