@@ -87,3 +87,24 @@ def test_other_configuration_is_refused(cli, tmp_path):
     assert cli(*ARGS, '--run-dir', run, '--iterations', '1').returncode == 0
     r = cli(*ARGS, '--run-dir', run, '--iterations', '1', '--k', '2')
     assert r.returncode == 2 and 'another configuration' in r.stderr and 'loop.k: 1 -> 2' in r.stderr
+
+
+def test_run_command_on_arithmetic_files(cli, tmp_path):
+    "`llm2llm data` writes the arithmetic task's files; `llm2llm run` trains a local model folder on them."
+    assert cli('data', '--task', 'arithmetic', '--n-seed', '20', '--out', tmp_path / 'data').returncode == 0
+    seeds = _jsonl(tmp_path / 'data/seed.jsonl')
+    assert len(seeds) == 20 and all('####' in s['answer'] for s in seeds)
+    test = tmp_path / 'data/test_small.jsonl'
+    test.write_text(''.join(json.dumps(r) + '\n' for r in _jsonl(tmp_path / 'data/test.jsonl')[:30]))
+    # a tiny model folder, made by a short demo run, stands in for a hub model
+    assert cli('demo', '--tiny', '--n-test', '14', '--iterations', '1', '--run-dir', tmp_path / 'demo').returncode == 0
+    r = cli('run', '--task', 'arithmetic', '--seed-file', tmp_path / 'data/seed.jsonl', '--test-file', test,
+            '--model', tmp_path / 'demo/tiny_model', '--full', '--lr', '3e-3', '--epochs', '2', '--iterations', '2',
+            '--run-dir', tmp_path / 'run')
+    assert r.returncode == 0, r.stderr
+    ms = json.loads((tmp_path / 'run/metrics.json').read_text())['iterations']
+    assert [m['iteration'] for m in ms] == [0, 1] and ms[0]['n_wrong'] > 0
+    gen = _jsonl(tmp_path / 'run/iter_000/generated.jsonl')
+    assert gen and all(g['teacher'] == 'simulated-arithmetic' and '####' in g['answer'] for g in gen)
+    run_cfg = json.loads((tmp_path / 'run/run.json').read_text())
+    assert run_cfg['student']['lora'] is False and run_cfg['student']['epochs'] == 2
