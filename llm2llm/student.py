@@ -144,6 +144,7 @@ class Student:
         self.model = load_model(cfg, self.device)
         self._base_state = None if cfg.lora else {k: v.detach().to('cpu', copy=True) for k, v in self.model.state_dict().items()}
         self.fits = 0
+        self.progress = None   # None: tqdm bars; or a callable(desc, done, total) that gets the progress instead
 
     def prompt_ids(self, ex: Example) -> list[int]:
         "Token ids of the prompt the student sees for `ex`."
@@ -165,6 +166,21 @@ class Student:
         return ids, labels
 
 # %% ../nbs/03_student.ipynb #ed7d4ea6
+class _Bar:
+    "Progress of one phase: a tqdm bar, or calls to `callback(desc, done, total)` when one is given."
+    def __init__(self, total: int, desc: str, callback=None, disable: bool = False):
+        self.cb, self.desc, self.total, self.n = callback, desc, total, 0
+        self.bar = None if callback else tqdm(total=total, desc=desc, leave=False, disable=disable)
+        if callback: callback(desc, 0, total)
+    def update(self, n: int = 1, **postfix):
+        self.n += n
+        if self.bar is not None:
+            self.bar.update(n)
+            if postfix: self.bar.set_postfix(**postfix)
+        else: self.cb(self.desc, self.n, self.total)
+    def close(self):
+        if self.bar is not None: self.bar.close()
+
 def _pad(seqs: list[list[int]], value: int, left: bool = False) -> torch.Tensor:
     n = max(len(s) for s in seqs)
     return torch.tensor([[value] * (n - len(s)) + s if left else s + [value] * (n - len(s)) for s in seqs])
@@ -198,6 +214,7 @@ def _fit(self: Student, examples: list[Example], seed: int | None = None, desc: 
     seed = cfg.seed if seed is None else seed
     torch.manual_seed(seed); random.seed(seed)
     if cfg.from_base: self.reset()
+    self.fits += 1   # counted at the start: a fit that was interrupted has changed the weights too
     model = self._prepare()
     model.train()
     if hasattr(model, 'config'): model.config.use_cache = False
@@ -211,7 +228,7 @@ def _fit(self: Student, examples: list[Example], seed: int | None = None, desc: 
     sched = get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup * total), total)
     acc = Accelerator(gradient_accumulation_steps=cfg.grad_accum, cpu=self.device.type == 'cpu')
     model, opt = acc.prepare(model, opt)
-    epoch_losses, step, bar = [], 0, tqdm(total=total, desc=desc, leave=False, disable=not acc.is_local_main_process)
+    epoch_losses, step, bar = [], 0, _Bar(total, desc, self.progress, disable=not acc.is_local_main_process)
     while step < total:   # whole epochs, except that `max_steps` may end the last one early
         order, losses = torch.randperm(len(data), generator=g).tolist(), []
         for b in range(0, len(order), bs):
@@ -224,12 +241,12 @@ def _fit(self: Student, examples: list[Example], seed: int | None = None, desc: 
                 opt.step(); sched.step(); opt.zero_grad()
             losses.append(out.loss.item())
             if acc.sync_gradients:
-                step += 1; bar.update(1); bar.set_postfix(epoch=len(epoch_losses) + 1, loss=f'{losses[-1]:.3f}')
+                step += 1; bar.update(1, epoch=len(epoch_losses) + 1, loss=f'{losses[-1]:.3f}')
                 if step >= total: break
         epoch_losses.append(sum(losses) / len(losses))
     bar.close()
     self.model = acc.unwrap_model(model)
-    self.model.eval(); self.fits += 1
+    self.model.eval()
     return {'train_loss_first_epoch': epoch_losses[0], 'train_loss_last_epoch': epoch_losses[-1],
             'steps': total, 'epochs': len(epoch_losses), 'examples': len(examples)}
 
@@ -248,12 +265,16 @@ def _generate(self: Student, examples: list[Example], desc: str = 'generating', 
     prompts = [self.prompt_ids(e)[-self.cfg.max_length:] for e in examples]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     out = [None] * len(prompts)
-    for b in tqdm(range(0, len(order), self.cfg.eval_batch_size), desc=desc, leave=False):
-        idx = order[b:b + self.cfg.eval_batch_size]
+    bs = self.cfg.eval_batch_size
+    bar = _Bar(math.ceil(len(order) / bs), desc, self.progress)
+    for b in range(0, len(order), bs):
+        idx = order[b:b + bs]
         ids = _pad([prompts[i] for i in idx], self.tok.pad_token_id, left=True).to(self.device)
         mask = _pad([[1] * len(prompts[i]) for i in idx], 0, left=True).to(self.device)
         gen = model.generate(input_ids=ids, attention_mask=mask, generation_config=gc)
         for i, row in zip(idx, gen[:, ids.shape[1]:]): out[i] = self.tok.decode(row, skip_special_tokens=True)
+        bar.update(1)
+    bar.close()
     return out
 
 Student.generate = _generate
@@ -265,7 +286,8 @@ def _score(self: Student, examples: list[Example], desc: str = 'scoring') -> lis
     self.model.eval()
     data = [self.encode(e) for e in examples]
     out = []
-    for b in tqdm(range(0, len(data), self.cfg.eval_batch_size), desc=desc, leave=False):
+    bar = _Bar(math.ceil(len(data) / self.cfg.eval_batch_size), desc, self.progress)
+    for b in range(0, len(data), self.cfg.eval_batch_size):
         batch = data[b:b + self.cfg.eval_batch_size]
         ids, labels = _pad([x[0] for x in batch], self.tok.pad_token_id).to(self.device), _pad([x[1] for x in batch], -100).to(self.device)
         mask = _pad([[1] * len(x[0]) for x in batch], 0).to(self.device)
@@ -274,6 +296,8 @@ def _score(self: Student, examples: list[Example], desc: str = 'scoring') -> lis
         lp = torch.log_softmax(logits, -1).gather(-1, tgt.clamp(min=0).unsqueeze(-1)).squeeze(-1)
         keep = tgt != -100
         out += ((lp * keep).sum(1) / keep.sum(1)).tolist()
+        bar.update(1)
+    bar.close()
     return out
 
 Student.score = _score
