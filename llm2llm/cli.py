@@ -15,7 +15,7 @@ from .teacher import SimulatedTeacher
 from .loop import LoopConfig, RunMismatch, run_loop, ERROR_RULES
 
 # %% auto #0
-__all__ = ['COLUMNS', 'table_header', 'table_row', 'demo', 'make_task', 'make_teacher', 'main']
+__all__ = ['COLUMNS', 'table_header', 'table_row', 'DemoSetup', 'demo_setup', 'demo', 'make_task', 'make_teacher', 'main']
 
 # %% ../nbs/07_cli.ipynb #f4f5bdae
 COLUMNS = [('iteration', 'iter', '{:>4}'), ('train_size', 'train', '{:>6}'), ('seed_accuracy', 'seed acc', '{:>8.1%}'),
@@ -47,10 +47,20 @@ def _run(task, scfg, teacher, seeds, test, run_dir, cfg: LoopConfig, quiet: bool
     return metrics
 
 # %% ../nbs/07_cli.ipynb #db6d8899
-def demo(run_dir: str = 'runs/demo', tiny: bool = False, iterations: int = 3, n_seed: int = 60, n_test: int = 210,
-         epochs: int | None = None, k: int = 1, error_rule: str = 'wrong', seed: int = 0, quiet: bool = False,
-         max_steps: int | None = None) -> list[dict]:
-    "LLM2LLM on the built-in intent task with the simulated teacher: SmolLM2-135M (LoRA), or a tiny model."
+@dataclasses.dataclass
+class DemoSetup:
+    "Everything the demo runs: the task, student, teacher, data and loop settings."
+    task: IntentTask
+    student: StudentConfig
+    teacher: SimulatedTeacher
+    seeds: list
+    test: list
+    run_dir: Path
+    cfg: LoopConfig
+
+def demo_setup(run_dir: str = 'runs/demo', tiny: bool = False, iterations: int = 3, n_seed: int = 60, n_test: int = 210,
+               epochs: int | None = None, k: int = 1, error_rule: str = 'wrong', seed: int = 0, max_steps: int | None = None) -> DemoSetup:
+    "The demo's configuration: the intent task, SmolLM2-135M with LoRA (or a tiny model), the simulated teacher."
     task, run_dir = IntentTask(), Path(run_dir)
     splits = task.make_splits(n_seed=n_seed, n_test=n_test, seed=seed)
     if tiny: scfg = tiny_student(task, splits['seed'] + splits['pool'], run_dir / 'tiny_model', seed=seed)
@@ -58,7 +68,14 @@ def demo(run_dir: str = 'runs/demo', tiny: bool = False, iterations: int = 3, n_
     if epochs is not None: scfg = dataclasses.replace(scfg, epochs=epochs, max_steps=None)
     if max_steps is not None: scfg = dataclasses.replace(scfg, max_steps=max_steps)
     cfg = LoopConfig(iterations=iterations, k=k, error_rule=error_rule, seed=seed)
-    return _run(task, scfg, SimulatedTeacher(task, seed=seed), splits['seed'], splits['test'], run_dir, cfg, quiet)
+    return DemoSetup(task, scfg, SimulatedTeacher(task, seed=seed), splits['seed'], splits['test'], run_dir, cfg)
+
+def demo(run_dir: str = 'runs/demo', tiny: bool = False, iterations: int = 3, n_seed: int = 60, n_test: int = 210,
+         epochs: int | None = None, k: int = 1, error_rule: str = 'wrong', seed: int = 0, quiet: bool = False,
+         max_steps: int | None = None) -> list[dict]:
+    "LLM2LLM on the built-in intent task with the simulated teacher: SmolLM2-135M (LoRA), or a tiny model."
+    d = demo_setup(run_dir, tiny, iterations, n_seed, n_test, epochs, k, error_rule, seed, max_steps)
+    return _run(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, quiet)
 
 # %% ../nbs/07_cli.ipynb #3b63c440
 def make_task(name: str, labels: str | None = None, target_field: str | None = None):

@@ -98,7 +98,12 @@ def tiny_student(task: Task, examples: list[Example], folder: str | os.PathLike,
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
                       num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512, tie_word_embeddings=True,
                       pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
-    LlamaForCausalLM(cfg).save_pretrained(folder); tok.save_pretrained(folder)
+    from transformers.utils import logging as hf_logging
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()   # a bar for writing one small file is noise
+    try: LlamaForCausalLM(cfg).save_pretrained(folder); tok.save_pretrained(folder)
+    finally:
+        if shown: hf_logging.enable_progress_bar()
     return StudentConfig(model=str(folder), lora=False, lr=3e-3, epochs=8, batch_size=8, seed=seed)
 
 # %% ../nbs/03_student.ipynb #eb15c0af
