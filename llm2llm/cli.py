@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #43fc028f
 from __future__ import annotations
-import argparse, dataclasses, json, logging, sys, time, warnings
+import argparse, dataclasses, json, logging, sys, time
 from pathlib import Path
 from tqdm.auto import tqdm
 from .records import DataError, write_jsonl
@@ -147,8 +147,6 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `llm2llm` command."
     a = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
-    # raised inside peft/transformers on every LoRA fit; nothing a user of the CLI can act on
-    warnings.filterwarnings('ignore', message='`is_gradient_checkpointing` is deprecated')
     try:
         if a.cmd == 'demo':
             demo(a.run_dir or ('runs/demo-tiny' if a.tiny else 'runs/demo'), a.tiny, a.iterations, a.n_seed, a.n_test, a.epochs, a.k,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_student.ipynb #f5037812
 from __future__ import annotations
-import importlib.util, logging, math, os, random
+import importlib.util, logging, math, os, random, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -204,7 +204,9 @@ def _prepare(self: Student):
     if isinstance(self.model, PeftModel): return self.model
     lc = LoraConfig(r=self.cfg.lora_r, lora_alpha=self.cfg.lora_alpha, lora_dropout=self.cfg.lora_dropout,
                     target_modules='all-linear', task_type='CAUSAL_LM')
-    self.model = get_peft_model(self.model, lc)
+    with warnings.catch_warnings():  # peft reads a property that transformers 5 deprecates; nothing for a user to act on
+        warnings.filterwarnings('ignore', message='`is_gradient_checkpointing` is deprecated')
+        self.model = get_peft_model(self.model, lc)
     return self.model
 
 Student.reset, Student._prepare = _reset, _prepare

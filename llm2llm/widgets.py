@@ -96,6 +96,8 @@ class LoopStepper:
         self.pick.observe(lambda ch: self.show(ch['new']), names='value')
         self.ui = W.VBox([W.HTML(_CSS), W.HBox([self.next_button, self.end_button, self.stop_button]),
                           W.HBox([self.progress, self.phase]), self.message, self.pick, self.tabs])
+        empty = _note('No finished iteration yet: click "Run next iteration".')
+        for im in self.images.values(): im.value = empty
         if (self.run_dir / 'run.json').exists(): self.refresh()
 
     def _ipython_display_(self): display(self.ui)

@@ -1,6 +1,6 @@
 """The stepping tutorial in a real browser: JupyterLab on localhost, headless Chromium driven by Playwright.
 
-It opens nbs/10_step_through.ipynb (a copy), runs it with the tiny model, clicks "Run next iteration" twice
+It opens nbs/11_step_through.ipynb (a copy), runs it with the tiny model, clicks "Run next iteration" twice
 and checks that the widget shows each new iteration's plot and tables. A screenshot is saved to
 tests/artifacts/step_through.png.
 """
@@ -24,7 +24,7 @@ def _free_port():
 def lab(tmp_path):
     assert Path(CHROMIUM).exists(), 'Chromium is missing: apt-get install chromium (.ci/run does)'
     work = tmp_path / 'nbs'; work.mkdir()
-    shutil.copy(ROOT / 'nbs' / '10_step_through.ipynb', work)
+    shutil.copy(ROOT / 'nbs' / '11_step_through.ipynb', work)
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, 'LLM2LLM_TINY': '1', 'LLM2LLM_RUN_DIR': str(tmp_path / 'run'), 'HF_HUB_OFFLINE': '1', 'TQDM_DISABLE': '1'}
     env.pop('IN_TEST', None)
@@ -54,7 +54,7 @@ def test_step_through_tutorial_in_chromium(lab):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport={'width': 1400, 'height': 1600})
         try:
-            page.goto(f'{url}/lab/tree/10_step_through.ipynb?token={token}', timeout=90_000)
+            page.goto(f'{url}/lab/tree/11_step_through.ipynb?token={token}', timeout=90_000)
             page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
             # wait for the kernel, then run every cell (the tutorial builds the stepper and shows it)
             page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget;
