@@ -108,3 +108,8 @@ def test_run_command_on_arithmetic_files(cli, tmp_path):
     assert gen and all(g['teacher'] == 'simulated-arithmetic' and '####' in g['answer'] for g in gen)
     run_cfg = json.loads((tmp_path / 'run/run.json').read_text())
     assert run_cfg['student']['lora'] is False and run_cfg['student']['epochs'] == 2
+    # the math run's plots group errors by difficulty (the number of steps), not by answer
+    from llm2llm.viz import error_rates, load_run, plot_error_rates
+    rates = error_rates(load_run(tmp_path / 'run'))
+    assert set(rates) == {'1', '2'} and all(len(v) == 2 for v in rates.values())
+    assert plot_error_rates(tmp_path / 'run').axes[0].get_xlabel() == 'steps'
