@@ -159,14 +159,14 @@ def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher, see
     for i in range(start, cfg.iterations):
         m, new = run_iteration(i, student, teacher, task, train, seeds, test, cfg, run, on_event)
         metrics.append(m)
-        _write_summary(run, metrics, stop, plot)
         if m['n_wrong'] == 0:
             stop = 'no_errors'
             log.warning('iteration %d: the student gets all %d seed examples right, so the error rule %r finds nothing to augment '
                         'and the loop stops. Try error_rule="low_confidence", fewer epochs, or more seeds.', i, len(seeds), cfg.error_rule)
-            break
+        _write_summary(run, metrics, stop, plot)   # after every iteration, so a run can be watched
+        if stop == 'no_errors': break
         train = train + new
-    _write_summary(run, metrics, stop, plot)
+    if start >= cfg.iterations: _write_summary(run, metrics, stop, plot)   # nothing to run: the summary still matches the folder
     return metrics
 
 def _write_summary(run: Path, metrics: list[dict], stop: str, plot: bool):
