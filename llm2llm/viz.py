@@ -46,6 +46,9 @@ def load_run(run_dir) -> RunView:
                    [_jsonl(x / 'generated.jsonl') for x in d], _jsonl(run / 'test.jsonl'))
 
 # %% ../nbs/06_viz.ipynb #bf0e4603
+def _view(run) -> RunView:
+    return run if isinstance(run, RunView) else load_run(run)
+
 def _metrics(run) -> list[dict]:
     if isinstance(run, RunView): return run.metrics
     if isinstance(run, (str, Path)): return load_run(run).metrics
@@ -75,7 +78,7 @@ SHIFT_COLORS = ('#2ca02c', '#d62728', '#ff9896', '#c7e9c0')
 
 def error_shift(run) -> list[dict]:
     "Per pair of consecutive iterations, how many seeds went wrong→right, right→wrong, stayed wrong, stayed right."
-    rv = run if isinstance(run, RunView) else load_run(run)
+    rv = _view(run)
     out = []
     for i in range(1, len(rv.seed_preds)):
         before = {p['id']: p['right'] for p in rv.seed_preds[i - 1]}
@@ -112,7 +115,7 @@ def _order(rows: list[list[bool]]) -> list[int]:
 
 def plot_seed_grid(run, title: str = 'Seed examples per iteration', max_labels: int = 80):
     "A seed × iteration grid of right/wrong, sorted so that the examples the loop fixed stand out."
-    rv = run if isinstance(run, RunView) else load_run(run)
+    rv = _view(run)
     ids = [p['id'] for p in rv.seed_preds[0]]
     right = [{p['id']: p['right'] for p in preds} for preds in rv.seed_preds]
     rows = [[r[i] for r in right] for i in ids]
@@ -133,7 +136,7 @@ def plot_seed_grid(run, title: str = 'Seed examples per iteration', max_labels: 
 # %% ../nbs/06_viz.ipynb #613558c6
 def error_rates(run, split: str = 'test', group: str | None = None) -> dict[str, list[float]]:
     "Error rate (%) per group and iteration. Groups: `group` field if given, else 'steps' if the data has it, else the label."
-    rv = run if isinstance(run, RunView) else load_run(run)
+    rv = _view(run)
     preds = rv.test_preds if split == 'test' else rv.seed_preds
     examples = {e['id']: e for e in (rv.test if split == 'test' else rv.train[0])}
     if group is None: group = 'steps' if examples and all('steps' in e for e in examples.values()) else None
@@ -147,7 +150,7 @@ def error_rates(run, split: str = 'test', group: str | None = None) -> dict[str,
 
 def plot_error_rates(run, split: str = 'test', group: str | None = None, title: str | None = None):
     "Error rate per label (or difficulty) and iteration, as grouped bars."
-    rv = run if isinstance(run, RunView) else load_run(run)
+    rv = _view(run)
     rates = error_rates(rv, split, group)
     fig, ax = plt.subplots(figsize=(max(6.4, 0.9 * len(rates) + 2), 3.8))
     n, w = len(rv.iterations), 0.8 / max(1, len(rv.iterations))
@@ -164,7 +167,7 @@ def plot_error_rates(run, split: str = 'test', group: str | None = None, title: 
 # %% ../nbs/06_viz.ipynb #36762f27
 def plot_composition(run, top: int = 15, title: str = 'Training data per iteration'):
     "Seed vs generated examples per iteration, and generated examples per parent seed."
-    rv = run if isinstance(run, RunView) else load_run(run)
+    rv = _view(run)
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={'width_ratios': [1, 1.4]})
     its = rv.iterations
     a.bar(its, [sum(e.get('source', 'seed') == 'seed' for e in t) for t in rv.train], color='#7f7f7f', label='seed')
