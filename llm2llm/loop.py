@@ -5,6 +5,7 @@
 # %% ../nbs/05_loop.ipynb #f8351817
 from __future__ import annotations
 import hashlib, json, logging, math, time
+from collections import Counter
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -45,6 +46,8 @@ class LoopConfig:
     error_rule: str = 'wrong'        # a name in ERROR_RULES
     show_prediction: bool = False    # show the teacher the student's wrong answer (not in the paper)
     seed: int = 0                    # base random seed; iteration i trains with seed + i
+    dedup: float = 0.9               # drop a generation this similar (ROUGE-L F1) to a training input; 1.0: exact copies only
+    contamination: float = 0.9       # drop a generation this similar to a test input
 
 class RunMismatch(ValueError):
     "The run folder holds a run with another configuration."
@@ -55,7 +58,9 @@ def _fingerprint(examples: list[Example]) -> str:
     return h.hexdigest()[:16]
 
 def _run_config(task, scfg, teacher, cfg, seeds, test) -> dict:
-    return {'task': task.name, 'student': asdict(scfg), 'teacher': teacher.name, 'loop': asdict(cfg),
+    conf = {'task': task.name, 'student': asdict(scfg), 'teacher': teacher.name}
+    if hasattr(teacher, 'config'): conf['teacher_config'] = teacher.config()   # an LLM teacher: backend, model, sampling
+    return {**conf, 'loop': asdict(cfg),
             'data': {'seed': _fingerprint(seeds), 'test': _fingerprint(test), 'n_seed': len(seeds), 'n_test': len(test)}}
 
 def _check_same(old: dict, new: dict, path: Path):
@@ -108,7 +113,8 @@ def run_iteration(i: int, student: Student, teacher: Teacher, task: Task, train:
     emit('teacher', iteration=i, n_wrong=len(W))
     t = time.time()
     gen = ask_teacher(teacher, task, W, cfg.k, i, known=train, test=test,
-                      predictions={e.id: p for e, p in zip(seeds, seed_preds)} if cfg.show_prediction else None)
+                      predictions={e.id: p for e, p in zip(seeds, seed_preds)} if cfg.show_prediction else None,
+                      dedup=cfg.dedup, contamination=cfg.contamination)
     times['teacher_seconds'] = time.time() - t
     write_jsonl(d / 'generated.jsonl', gen.examples, task.target_field)
     write_jsonl(d / 'rejected.jsonl', gen.rejected)
@@ -170,7 +176,10 @@ def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher, see
     return metrics
 
 def _write_summary(run: Path, metrics: list[dict], stop: str, plot: bool):
-    atomic_write(run / 'metrics.json', json.dumps({'stop_reason': stop, 'iterations': metrics}, indent=1))
+    total = Counter()
+    for m in metrics: total.update({k: v for k, v in m.get('teacher_usage', {}).items() if isinstance(v, (int, float))})
+    if 'cost_usd' in total: total['cost_usd'] = round(total['cost_usd'], 6)
+    atomic_write(run / 'metrics.json', json.dumps({'stop_reason': stop, 'teacher_usage': dict(total), 'iterations': metrics}, indent=1))
     if plot and metrics:
         from llm2llm.viz import plot_accuracy
         fig = plot_accuracy(metrics)

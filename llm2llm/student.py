@@ -116,13 +116,13 @@ def _dtype(cfg: StudentConfig, device: torch.device):
     if cfg.dtype: return getattr(torch, cfg.dtype)
     return torch.bfloat16 if device.type == 'cuda' and torch.cuda.is_bf16_supported() else torch.float32
 
-def load_model(cfg: StudentConfig, device: torch.device | None = None):
-    "The student's base model, on `device`, ready for LoRA or full fine-tuning."
+def load_model(cfg: StudentConfig, device: torch.device | None = None, train: bool = True):
+    "The base model of `cfg` on `device`: ready for LoRA or full fine-tuning, or for inference only (`train=False`)."
     from transformers import AutoModelForCausalLM
     device = device or _device()
     kw = dict(_load_kwargs(cfg), dtype=_dtype(cfg, device))
     if cfg.quantize == '4bit':
-        if device.type != 'cuda': raise ValueError("quantize='4bit' (QLoRA) needs a CUDA GPU and bitsandbytes; none was found")
+        if device.type != 'cuda': raise ValueError("quantize='4bit' needs a CUDA GPU and bitsandbytes; none was found")
         from transformers import BitsAndBytesConfig
         kw['quantization_config'] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True,
                                                        bnb_4bit_compute_dtype=kw['dtype'])
@@ -132,10 +132,10 @@ def load_model(cfg: StudentConfig, device: torch.device | None = None):
     except ModelNotFound: raise
     except (OSError, ValueError) as e:
         raise ModelNotFound(f'could not load model {cfg.model!r}' + (f' (GGUF file {cfg.gguf_file!r})' if cfg.gguf_file else '') + f': {e}') from None
-    if cfg.quantize == '4bit':
+    if cfg.quantize != '4bit': model.to(device)         # a 4-bit model is placed by device_map
+    elif train:
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model)
-    else: model.to(device)
     return model
 
 # %% ../nbs/03_student.ipynb #e9522aae

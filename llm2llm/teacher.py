@@ -7,11 +7,13 @@ from __future__ import annotations
 import random, re
 from collections import Counter
 from dataclasses import dataclass, field
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 from .records import Example
 from .tasks import Task
 
 # %% auto #0
-__all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'Generation', 'ask_teacher']
+__all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'NearDuplicates', 'Generation', 'ask_teacher']
 
 # %% ../nbs/04_teacher.ipynb #c5d2108a
 @dataclass
@@ -53,40 +55,78 @@ class SimulatedTeacher(Teacher):
             out.append(TeacherReply(text))
         return out
 
-# %% ../nbs/04_teacher.ipynb #01625e21
-def _key(task: Task, ex: Example) -> str:
-    return ' '.join(re.sub(r'[^\w\s]', ' ', ' '.join(ex.inputs[f] for f in task.input_fields).lower()).split())
+# %% ../nbs/04_teacher.ipynb #a7e1d0c4
+def _words(text: str) -> list[str]: return re.sub(r'[^\w\s]', ' ', text.lower()).split()
 
+class NearDuplicates:
+    """Texts seen so far, and a fast test of whether a new text (nearly) repeats one of them. Similarity is the
+    paper's ROUGE-L F1 over lower-cased words, 2·LCS/(m+n), computed by rapidfuzz's C++ LCS on word codes."""
+    def __init__(self, threshold: float = 0.9):
+        if not 0 < threshold <= 1: raise ValueError(f'a similarity threshold must be in (0, 1], got {threshold}')
+        self.threshold, self._vocab, self._keys, self._ids, self._exact = threshold, {}, [], [], {}
+
+    def _code(self, text: str) -> str:   # one character per distinct word, so a string LCS is a word LCS
+        return ''.join(chr(0x20000 + self._vocab.setdefault(w, len(self._vocab))) for w in _words(text))
+
+    def add(self, text: str, id: str | None = None):
+        k = self._code(text)
+        self._keys.append(k); self._ids.append(id); self._exact.setdefault(k, id)
+
+    def match(self, text: str) -> tuple[str | None, float] | None:
+        "(id, similarity) of the most similar text seen at or above the threshold, or None."
+        k = self._code(text)
+        if k in self._exact: return self._exact[k], 1.0
+        if self.threshold >= 1 or not self._keys: return None
+        m = process.extractOne(k, self._keys, scorer=Indel.normalized_similarity, score_cutoff=self.threshold)
+        return None if m is None else (self._ids[m[2]], round(m[1], 3))
+
+    def __len__(self): return len(self._keys)
+
+def _text(task: Task, ex: Example) -> str: return ' '.join(ex.inputs[f] for f in task.input_fields)
+
+# %% ../nbs/04_teacher.ipynb #01625e21
 @dataclass
 class Generation:
     "What one round of asking the teacher produced."
     examples: list[Example]
-    rejected: list[dict]             # {'parent', 'reason', 'text'}
-    usage: dict                      # summed token counts, calls, failures
+    rejected: list[dict]             # {'parent', 'reason', 'text'} (+ 'match', 'similarity' for duplicates)
+    usage: dict                      # summed over the round's calls: calls, requests, tokens, cache hits, failures, cost
 
     @property
     def rejected_by_reason(self) -> dict: return dict(Counter(r['reason'] for r in self.rejected))
 
 def ask_teacher(teacher: Teacher, task: Task, wrong: list[Example], k: int, iteration: int, known: list[Example] = (),
-                test: list[Example] = (), predictions: dict[str, str] | None = None) -> Generation:
-    "Ask `teacher` for `k` examples per wrong seed; return the new examples (with lineage) and what was dropped."
+                test: list[Example] = (), predictions: dict[str, str] | None = None,
+                dedup: float = 0.9, contamination: float = 0.9) -> Generation:
+    """Ask `teacher` for `k` examples per wrong seed; return the new examples (with lineage) and what was dropped.
+    A new example is dropped as a `duplicate` when its input is at least `dedup` similar to a `known` one (seeds,
+    earlier generations) or to one kept earlier in this round, and as a `test_overlap` when it is at least
+    `contamination` similar to a `test` input. 1.0 drops exact copies only."""
     reqs = [TeacherRequest(s, k, iteration, task.teacher_messages(s, k, (predictions or {}).get(s.id)), (predictions or {}).get(s.id))
             for s in wrong]
     replies = teacher.generate(reqs) if reqs else []
     if len(replies) != len(reqs): raise RuntimeError(f'teacher {teacher.name} answered {len(replies)} of {len(reqs)} requests')
-    seen, test_keys = {_key(task, e) for e in known}, {_key(task, e) for e in test}
+    seen, tests = NearDuplicates(dedup), NearDuplicates(contamination)
+    for e in known: seen.add(_text(task, e), e.id)
+    for e in test: tests.add(_text(task, e), e.id)
     out, bad, usage = [], [], Counter(calls=len(reqs))
     for req, rep in zip(reqs, replies):
         usage.update({k_: v for k_, v in rep.usage.items() if isinstance(v, (int, float))})
         if rep.error is not None:
             usage['failures'] += 1; bad.append({'parent': req.seed.id, 'reason': 'request_failed', 'text': rep.error}); continue
+        if not rep.text.strip(): bad.append({'parent': req.seed.id, 'reason': 'empty_reply', 'text': rep.text}); continue
         got, rej = task.parse_reply(rep.text, truncated=rep.truncated, label=req.seed.target)
         bad += [{'parent': req.seed.id, 'reason': r.reason, 'text': r.text} for r in rej]
         for j, e in enumerate(got):
-            key = _key(task, e)
-            why = 'test_overlap' if key in test_keys else 'duplicate' if key in seen else None
-            if why: bad.append({'parent': req.seed.id, 'reason': why, 'text': f'{task.prompt(e)} {e.target}'}); continue
-            seen.add(key)
-            e.id, e.source, e.parent, e.iteration, e.teacher = f'g{iteration}-{req.seed.id}-{j}', 'generated', req.seed.id, iteration, teacher.name
-            out.append(e)
+            e.id = f'g{iteration}-{req.seed.id}-{j}'
+            txt = _text(task, e)
+            for why, index in (('test_overlap', tests), ('duplicate', seen)):
+                if (m := index.match(txt)) is not None:
+                    bad.append({'parent': req.seed.id, 'reason': why, 'text': f'{task.prompt(e)} {e.target}', 'match': m[0], 'similarity': m[1]})
+                    break
+            else:
+                seen.add(txt, e.id)
+                e.source, e.parent, e.iteration, e.teacher = 'generated', req.seed.id, iteration, teacher.name
+                out.append(e)
+    if 'cost_usd' in usage: usage['cost_usd'] = round(usage['cost_usd'], 6)
     return Generation(out, bad, dict(usage))

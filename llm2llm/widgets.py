@@ -118,6 +118,7 @@ def _work(self: LoopStepper, n):
             self.phase.value = f"<b>{PHASES['load']}</b> {html.escape(self.student.model)}"
             self.student = Student(self.student, self.task)
         self.student.progress = self._report
+        if hasattr(self.teacher, 'progress'): self.teacher.progress = self._report   # an LLM teacher reports each reply
         goal = self.cfg.iterations if n is None else min(self.cfg.iterations, len(finished_iterations(self.run_dir)) + n)
         while len(finished_iterations(self.run_dir)) < goal:
             cfg = replace(self.cfg, iterations=len(finished_iterations(self.run_dir)) + 1)
@@ -134,6 +135,7 @@ def _work(self: LoopStepper, n):
         self.phase.value = 'failed'
     finally:
         if isinstance(self.student, Student): self.student.progress = None
+        if hasattr(self.teacher, 'progress'): self.teacher.progress = None
         self.next_button.disabled = self.end_button.disabled = False; self.stop_button.disabled = True
 
 def step(self: LoopStepper, n: int | None = 1, wait: bool = True):

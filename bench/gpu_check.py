@@ -1,0 +1,82 @@
+"""The CUDA code paths, on a GPU: a bf16 LoRA student, a QLoRA (4-bit) student, the local HF teacher (bf16 and 4-bit)
+giving its memory back, and the loop with student and teacher sharing the GPU. Prints a table; `--out FILE` saves it as JSON.
+
+    python bench/gpu_check.py [--out results.json]
+
+Uses a random Llama with a BPE tokenizer (no hub on the GPU machines we test on), so accuracy means nothing here:
+it checks that the paths run, what dtype and device they use, and what memory they hold."""
+import argparse, json, sys, tempfile, time
+from dataclasses import replace
+from pathlib import Path
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from llm2llm.synthetic import IntentTask
+from llm2llm.student import Student, tiny_student
+from llm2llm.teacher import ask_teacher
+from llm2llm.llm_teachers import HFTeacher, Sampling
+from llm2llm.loop import LoopConfig, run_loop
+
+MiB = 2 ** 20
+
+
+def mem() -> float: return torch.cuda.memory_allocated() / MiB
+
+
+def main():
+    ap = argparse.ArgumentParser(); ap.add_argument('--out'); a = ap.parse_args()
+    assert torch.cuda.is_available(), 'this check needs a CUDA GPU'
+    rows, tmp = [], Path(tempfile.mkdtemp())
+    task = IntentTask()
+    sp = task.make_splits(n_seed=40, n_test=40, seed=0)
+    base = tiny_student(task, sp['seed'] + sp['pool'], tmp / 'model', hidden=256, layers=4)
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(base.model)
+    tok.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
+    tok.save_pretrained(base.model)
+
+    def row(name, **kw):
+        kw = {'check': name, **kw}; rows.append(kw); print(json.dumps(kw), flush=True)
+
+    for name, cfg in [('student bf16 LoRA', replace(base, lora=True, lr=1e-3, epochs=2)),
+                      ('student QLoRA 4-bit', replace(base, lora=True, quantize='4bit', lr=1e-3, epochs=2))]:
+        torch.cuda.reset_peak_memory_stats(); m0 = mem()
+        t = time.time(); st = Student(cfg, task); load_s = time.time() - t
+        lin = {type(m).__name__ for m in st.model.modules() if 'Linear' in type(m).__name__}
+        t = time.time(); fit = st.fit(sp['seed'], seed=0); fit_s = time.time() - t
+        t = time.time(); preds = st.generate(sp['test'][:16]); gen_s = time.time() - t
+        row(name, device=str(next(st.model.parameters()).device), dtype=str(next(p for p in st.model.parameters() if p.is_floating_point()).dtype),
+            linear_types=sorted(lin), load_s=round(load_s, 2), fit_s=round(fit_s, 2), gen_s=round(gen_s, 2), loss=fit.get('loss'),
+            peak_MiB=round(torch.cuda.max_memory_allocated() / MiB, 1), held_MiB=round(mem() - m0, 1), sample=preds[0][:40])
+        del st; torch.cuda.empty_cache()
+
+    for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')]:
+        m0 = mem()
+        th = HFTeacher(base.model, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8)
+        peak = {}
+        orig = th._ask
+        def spy(reqs, done, orig=orig, th=th):
+            th.load(); peak['loaded'] = mem(); return orig(reqs, done)
+        th._ask = spy
+        t = time.time(); g = ask_teacher(th, task, sp['seed'][:12], k=1, iteration=0); s = time.time() - t
+        row(name, seconds=round(s, 2), usage=g.usage, rejected=g.rejected_by_reason, loaded_MiB=round(peak['loaded'] - m0, 1),
+            after_release_MiB=round(mem() - m0, 1), released=th.lm is None)
+
+    st = Student(replace(base, lora=True, lr=1e-3, epochs=2), task)
+    th = HFTeacher(base.model, sampling=Sampling(max_tokens=32, seed=0))
+    t = time.time()
+    ms = run_loop(task, st, th, sp['seed'], sp['test'], tmp / 'run', LoopConfig(iterations=2), plot=False)
+    row('loop: student + teacher on one GPU', seconds=round(time.time() - t, 1), iterations=len(ms),
+        test_acc=[m['test_accuracy'] for m in ms], teacher_usage=[m['teacher_usage'] for m in ms],
+        rejected=[m['rejected_by_reason'] for m in ms], held_after_MiB=round(mem(), 1))
+    print(f"\n{torch.cuda.get_device_name()} | torch {torch.__version__}")
+    print(f"{'check':<36} {'seconds':>8}  notes")
+    for r in rows:
+        secs = r.get('fit_s', r.get('seconds'))
+        notes = {k: v for k, v in r.items() if k not in ('check', 'fit_s', 'seconds')}
+        print(f"{r['check']:<36} {secs:>8}  {json.dumps(notes)[:200]}")
+    if a.out: Path(a.out).write_text(json.dumps({'device': torch.cuda.get_device_name(), 'torch': torch.__version__, 'rows': rows}, indent=1))
+
+
+if __name__ == '__main__':
+    main()

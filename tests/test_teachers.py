@@ -1,0 +1,137 @@
+"""The OpenAI-compatible teacher against a scripted local server: rate limits, server errors, timeouts, malformed
+JSON, empty and badly formatted replies; nothing is lost and the loop goes on; a second run replays from the cache."""
+import hashlib, json, re, time
+from pathlib import Path
+import pytest
+from fake_openai import FakeOpenAI, completion
+from llm2llm.records import Example
+from llm2llm.synthetic import IntentTask
+from llm2llm.teacher import ask_teacher
+from llm2llm.llm_teachers import OpenAITeacher, Sampling, TeacherError, ReplayCache
+
+OK = 'Utterance: add {} to my road trip playlist\nIntent: AddToPlaylist'
+
+# marker in the seed text -> (what the server does on attempt n, what the loop must end up with)
+def _script(prompt, n, body):
+    seed = prompt.split('\n')[0]
+    ok = ('json', 200, completion(OK.format(seed.split()[-1] + ' song'), body['model']))
+    if 'm429' in seed: return ('json', 429, {'error': {'message': 'rate limited'}}, {'Retry-After': '0.01'}) if n == 1 else ok
+    if 'm503once' in seed: return ('json', 503, {'error': {'message': 'overloaded'}}) if n == 1 else ok
+    if 'm500' in seed: return ('json', 500, {'error': {'message': 'boom'}})
+    if 'mslowonce' in seed: return ('sleep', 1.5, ok) if n == 1 else ok
+    if 'mslow' in seed: return ('sleep', 1.5, ok)
+    if 'mbadjsononce' in seed: return ('raw', 200, b'{"choices": [') if n == 1 else ok
+    if 'mbadjson' in seed: return ('raw', 200, b'<html>proxy error</html>')
+    if 'mnochoices' in seed: return ('json', 200, {'object': 'chat.completion'})
+    if 'mempty' in seed: return ('json', 200, completion('', body['model']))
+    if 'mformat' in seed: return ('json', 200, completion('Sure! Some ideas: play music, set alarms.', body['model']))
+    if 'mlabel' in seed: return ('json', 200, completion('Utterance: will it rain\nIntent: GetWeather', body['model']))
+    if 'mcut' in seed:
+        return ('json', 200, completion(OK.format('cut song') + '\n\nUtterance: play some', body['model'], finish='length'))
+    return ok
+
+EXPECT = {  # marker -> (examples kept, rejection reasons, requests sent)
+    'm429': (1, [], 2), 'm503once': (1, [], 2), 'm500': (0, ['request_failed'], 3), 'mslowonce': (1, [], 2),
+    'mslow': (0, ['request_failed'], 3), 'mbadjsononce': (1, [], 2), 'mbadjson': (0, ['request_failed'], 3),
+    'mnochoices': (0, ['request_failed'], 3), 'mempty': (0, ['empty_reply'], 1), 'mformat': (0, ['no_example_found'], 1),
+    'mlabel': (0, ['label_mismatch'], 1), 'mcut': (1, ['truncated'], 1), 'mfine': (1, [], 1)}
+
+
+def _seeds():
+    return [Example(f's{i}', {'text': f'add the tune {m}'}, 'AddToPlaylist') for i, m in enumerate(EXPECT)]
+
+
+def _teacher(url, cache, **kw):
+    return OpenAITeacher('fake-model', base_url=url, cache=cache, timeout=0.5, max_attempts=3, backoff=0.01, concurrency=4, **kw)
+
+
+def test_faults_are_retried_or_rejected_and_nothing_is_lost(tmp_path):
+    task, seeds = IntentTask(), _seeds()
+    with FakeOpenAI(_script) as srv:
+        t0 = time.time()
+        gen = ask_teacher(_teacher(srv.url, tmp_path / 'c.jsonl', price=(1.0, 2.0)), task, seeds, k=1, iteration=0)
+        took = time.time() - t0
+    by_parent = {s.id: ([e for e in gen.examples if e.parent == s.id], [r['reason'] for r in gen.rejected if r['parent'] == s.id])
+                 for s in seeds}
+    for s, (marker, (n_ok, reasons, _)) in zip(seeds, EXPECT.items()):
+        got, why = by_parent[s.id]
+        assert (len(got), why) == (n_ok, reasons), (marker, got, why)
+    assert sum(n for _, (_, _, n) in EXPECT.items()) == srv.requests == gen.usage['requests']
+    assert gen.usage['failures'] == 4 and gen.usage['calls'] == len(seeds)
+    assert gen.usage['retries'] == gen.usage['requests'] - len(seeds)
+    ok_calls = len(seeds) - 4   # the answered calls report 50 prompt and 20 completion tokens each
+    assert gen.usage['prompt_tokens'] == 50 * ok_calls and gen.usage['completion_tokens'] == 20 * ok_calls
+    assert gen.usage['cost_usd'] == pytest.approx((50 * 1.0 + 20 * 2.0) * ok_calls / 1e6)
+    failed = {r['text'] for r in gen.rejected if r['reason'] == 'request_failed'}
+    assert any('HTTP 500' in f for f in failed) and any('no reply within' in f for f in failed) and any('malformed' in f for f in failed)
+    assert took < 30, f'the faults took {took:.0f} s: are requests running concurrently?'
+    # only answered calls are cached: a second round replays them and asks again for the 4 that failed
+    assert len(ReplayCache(tmp_path / 'c.jsonl')) == len(seeds) - 4
+    with FakeOpenAI(_script) as srv2:
+        again = ask_teacher(_teacher(srv2.url, tmp_path / 'c.jsonl'), task, seeds, k=1, iteration=0)
+    assert again.usage['cache_hits'] == len(seeds) - 4 and srv2.requests == 3 + 3 + 3 + 3
+    assert [e.to_dict() for e in again.examples] == [e.to_dict() for e in gen.examples]
+
+
+@pytest.mark.parametrize('status,words', [(401, 'HTTP 401'), (404, 'HTTP 404')])
+def test_a_refused_key_or_unknown_model_stops_at_once(tmp_path, status, words, cli):
+    def script(prompt, n, body): return ('json', status, {'error': {'message': 'nope'}})
+    with FakeOpenAI(script) as srv:
+        with pytest.raises(TeacherError, match=words):
+            ask_teacher(_teacher(srv.url, None), IntentTask(), _seeds(), k=1, iteration=0)
+        assert srv.requests <= 4   # the requests already in flight, no retries
+        r = cli('demo', '--tiny', '--n-test', '20', '--iterations', '1', '--run-dir', tmp_path / 'run',
+                '--teacher', 'openai:fake-model', '--teacher-url', srv.url, '--teacher-cache', 'none')
+    assert r.returncode == 2 and words in r.stderr and 'Traceback' not in r.stderr, r.stderr
+
+
+def test_no_api_key_for_openai_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv('OPENAI_API_KEY', raising=False)
+    with pytest.raises(TeacherError, match='OPENAI_API_KEY'):
+        ask_teacher(OpenAITeacher('gpt-4o-mini', cache=None), IntentTask(), _seeds()[:1], k=1, iteration=0)
+
+
+def _loop_script(prompt, n, body):
+    "Answers like a teacher that follows the format, with transient faults and some useless replies."
+    label = re.search(r'with intent (\w+)\.', prompt).group(1)
+    text = prompt.split('\n')[0].removeprefix('Utterance: ')
+    h = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 6
+    ok = ('json', 200, completion(f'Utterance: could you {text} for me please\nIntent: {label}', body['model']))
+    if h == 0 and n == 1: return ('json', 429, {'error': {'message': 'slow down'}}, {'Retry-After': '0'})
+    if h == 1 and n == 1: return ('json', 502, {'error': {'message': 'bad gateway'}})
+    if h == 2: return ('json', 200, completion('', body['model']))
+    if h == 3: return ('json', 200, completion('I am sorry, I cannot help with that.', body['model']))
+    return ok
+
+
+def test_loop_with_http_teacher_goes_on_and_replays_from_cache(tmp_path, cli):
+    cache = tmp_path / 'teacher_cache.jsonl'
+    args = ['demo', '--tiny', '--n-test', '40', '--teacher', 'openai:fake-model', '--teacher-cache', cache, '--price', '0.5,1.5']
+    with FakeOpenAI(_loop_script) as srv:
+        r = cli(*args, '--teacher-url', srv.url, '--run-dir', tmp_path / 'r1')
+        assert r.returncode == 0, r.stderr
+        first = srv.requests
+    assert 'teacher:' in r.stdout and 'from cache' in r.stdout
+    s1 = json.loads((tmp_path / 'r1/metrics.json').read_text())
+    assert len(s1['iterations']) == 3 and s1['stop_reason'] == 'finished'
+    tot = s1['teacher_usage']
+    assert tot['requests'] == first > tot['calls'] > 0 and tot['prompt_tokens'] == 50 * tot['calls'] and tot['cost_usd'] > 0
+    reasons = {k for m in s1['iterations'] for k in m['rejected_by_reason']}
+    assert {'empty_reply', 'no_example_found'} <= reasons
+    rejected = [json.loads(l) for m in s1['iterations'] for l in (tmp_path / f"r1/iter_{m['iteration']:03d}/rejected.jsonl").read_text().splitlines()]
+    assert len(rejected) == sum(m['n_rejected'] for m in s1['iterations'])
+    run = json.loads((tmp_path / 'r1/run.json').read_text())
+    assert run['teacher'] == 'openai:fake-model' and run['teacher_config']['sampling']['temperature'] == 1.0
+    gens = [json.loads(l) for l in (tmp_path / 'r1/iter_000/generated.jsonl').read_text().splitlines()]
+    assert gens and all(g['teacher'] == 'openai:fake-model' and g['iteration'] == 0 and g['parent'] for g in gens)
+    # the same run again in a new folder, with a server that counts: not a single request
+    with FakeOpenAI(_loop_script) as srv2:
+        r = cli(*args, '--teacher-url', srv2.url, '--run-dir', tmp_path / 'r2')
+        assert r.returncode == 0, r.stderr
+        assert srv2.requests == 0
+    s2 = json.loads((tmp_path / 'r2/metrics.json').read_text())
+    assert s2['teacher_usage'] == {'calls': tot['calls'], 'cache_hits': tot['calls']}
+    assert [m['test_accuracy'] for m in s2['iterations']] == [m['test_accuracy'] for m in s1['iterations']]
+    # and with no server at all
+    r = cli(*args, '--teacher-url', 'http://127.0.0.1:9/v1', '--run-dir', tmp_path / 'r3')
+    assert r.returncode == 0, r.stderr
