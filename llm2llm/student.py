@@ -15,7 +15,8 @@ from .tasks import Task
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student', 'load_model', 'Student']
+__all__ = ['log', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student', 'load_model', 'gguf_to_folder',
+           'Student']
 
 # %% ../nbs/03_student.ipynb #6670c537
 @dataclass
@@ -137,6 +138,31 @@ def load_model(cfg: StudentConfig, device: torch.device | None = None, train: bo
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model)
     return model
+
+# %% ../nbs/03_student.ipynb #31a9e1b8
+def gguf_to_folder(cfg: StudentConfig, out: str | os.PathLike, dtype: str = 'bfloat16', sample: bool = True) -> Path:
+    """Save the GGUF model of `cfg` as a plain Hugging Face folder (safetensors, tokenizer, chat template) in `out`,
+    de-quantised to `dtype`, for tools that cannot read GGUF, such as `transformers serve`. With `sample`, the
+    generation config samples (`do_sample=True`, no top-k), so a server's `temperature` means what it says."""
+    from transformers import AutoModelForCausalLM, GgufConfig
+    if not cfg.gguf_file: raise ValueError(f'{cfg.model} is not a GGUF model (gguf_file is not set)')
+    out = Path(out)
+    tok = load_tokenizer(cfg)
+    try:
+        deq = AutoModelForCausalLM.from_pretrained(cfg.model, **_load_kwargs(cfg), dtype=getattr(torch, dtype),
+                                                   quantization_config=GgufConfig(dequantize=True))
+    except (OSError, ValueError) as e: raise ModelNotFound(f'could not load {cfg.model}/{cfg.gguf_file}: {e}') from None
+    conf = deq.config
+    if hasattr(conf, 'quantization_config'): del conf.quantization_config   # a model that says "GGUF" cannot be saved
+    conf.architectures = [type(deq).__name__]
+    clean = AutoModelForCausalLM.from_config(conf, dtype=getattr(torch, dtype))
+    missing, unexpected = clean.load_state_dict(deq.state_dict(), strict=False)
+    if unexpected or any('lm_head' not in k for k in missing): raise RuntimeError(f'weights do not fit: missing {missing}, unexpected {unexpected}')
+    clean.tie_weights()
+    clean.generation_config = deq.generation_config
+    if sample: clean.generation_config.do_sample, clean.generation_config.top_k = True, 0
+    clean.save_pretrained(out); tok.save_pretrained(out)
+    return out
 
 # %% ../nbs/03_student.ipynb #e9522aae
 class Student:
