@@ -20,12 +20,14 @@ from llm2llm.loop import LoopConfig, run_loop
 MiB = 2 ** 20
 
 
-def mem() -> float: return torch.cuda.memory_allocated() / MiB
+def mem() -> float: return torch.cuda.memory_allocated() / MiB if torch.cuda.is_available() else 0.0
 
 
 def main():
-    ap = argparse.ArgumentParser(); ap.add_argument('--out'); a = ap.parse_args()
-    assert torch.cuda.is_available(), 'this check needs a CUDA GPU'
+    ap = argparse.ArgumentParser(); ap.add_argument('--out'); ap.add_argument('--dry-run', action='store_true', help='on a CPU, without the 4-bit checks')
+    a = ap.parse_args()
+    assert torch.cuda.is_available() or a.dry_run, 'this check needs a CUDA GPU (or --dry-run)'
+    cuda = torch.cuda.is_available()
     rows, tmp = [], Path(tempfile.mkdtemp())
     task = IntentTask()
     sp = task.make_splits(n_seed=40, n_test=40, seed=0)
@@ -39,18 +41,20 @@ def main():
         kw = {'check': name, **kw}; rows.append(kw); print(json.dumps(kw), flush=True)
 
     for name, cfg in [('student bf16 LoRA', replace(base, lora=True, lr=1e-3, epochs=2)),
-                      ('student QLoRA 4-bit', replace(base, lora=True, quantize='4bit', lr=1e-3, epochs=2))]:
-        torch.cuda.reset_peak_memory_stats(); m0 = mem()
+                      ('student QLoRA 4-bit', replace(base, lora=True, quantize='4bit', lr=1e-3, epochs=2))][:2 if cuda else 1]:
+        if cuda: torch.cuda.reset_peak_memory_stats()
+        m0 = mem()
         t = time.time(); st = Student(cfg, task); load_s = time.time() - t
         lin = {type(m).__name__ for m in st.model.modules() if 'Linear' in type(m).__name__}
         t = time.time(); fit = st.fit(sp['seed'], seed=0); fit_s = time.time() - t
         t = time.time(); preds = st.generate(sp['test'][:16]); gen_s = time.time() - t
         row(name, device=str(next(st.model.parameters()).device), dtype=str(next(p for p in st.model.parameters() if p.is_floating_point()).dtype),
-            linear_types=sorted(lin), load_s=round(load_s, 2), fit_s=round(fit_s, 2), gen_s=round(gen_s, 2), loss=fit.get('loss'),
-            peak_MiB=round(torch.cuda.max_memory_allocated() / MiB, 1), held_MiB=round(mem() - m0, 1), sample=preds[0][:40])
-        del st; torch.cuda.empty_cache()
+            linear_types=sorted(lin), load_s=round(load_s, 2), fit_s=round(fit_s, 2), gen_s=round(gen_s, 2), fit={k: v for k, v in fit.items() if 'loss' in k or 'steps' in k},
+            peak_MiB=round(torch.cuda.max_memory_allocated() / MiB, 1) if cuda else None, held_MiB=round(mem() - m0, 1), sample=preds[0][:40])
+        del st
+        if cuda: torch.cuda.empty_cache()
 
-    for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')]:
+    for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')][:2 if cuda else 1]:
         m0 = mem()
         th = HFTeacher(base.model, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8)
         peak = {}
@@ -69,13 +73,14 @@ def main():
     row('loop: student + teacher on one GPU', seconds=round(time.time() - t, 1), iterations=len(ms),
         test_acc=[m['test_accuracy'] for m in ms], teacher_usage=[m['teacher_usage'] for m in ms],
         rejected=[m['rejected_by_reason'] for m in ms], held_after_MiB=round(mem(), 1))
-    print(f"\n{torch.cuda.get_device_name()} | torch {torch.__version__}")
+    dev = torch.cuda.get_device_name() if cuda else 'cpu'
+    print(f"\n{dev} | torch {torch.__version__}")
     print(f"{'check':<36} {'seconds':>8}  notes")
     for r in rows:
         secs = r.get('fit_s', r.get('seconds'))
         notes = {k: v for k, v in r.items() if k not in ('check', 'fit_s', 'seconds')}
         print(f"{r['check']:<36} {secs:>8}  {json.dumps(notes)[:200]}")
-    if a.out: Path(a.out).write_text(json.dumps({'device': torch.cuda.get_device_name(), 'torch': torch.__version__, 'rows': rows}, indent=1))
+    if a.out: Path(a.out).write_text(json.dumps({'device': dev, 'torch': torch.__version__, 'rows': rows}, indent=1))
 
 
 if __name__ == '__main__':
