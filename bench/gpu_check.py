@@ -25,6 +25,7 @@ def mem() -> float: return torch.cuda.memory_allocated() / MiB if torch.cuda.is_
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out'); ap.add_argument('--dry-run', action='store_true', help='on a CPU, without the 4-bit checks')
+    ap.add_argument('--big-teacher', action='store_true', help='also a ~1B random teacher, to see its memory come back')
     a = ap.parse_args()
     assert torch.cuda.is_available() or a.dry_run, 'this check needs a CUDA GPU (or --dry-run)'
     cuda = torch.cuda.is_available()
@@ -65,6 +66,26 @@ def main():
         t = time.time(); g = ask_teacher(th, task, sp['seed'][:12], k=1, iteration=0); s = time.time() - t
         row(name, seconds=round(s, 2), usage=g.usage, rejected=g.rejected_by_reason, loaded_MiB=round(peak['loaded'] - m0, 1),
             after_release_MiB=round(mem() - m0, 1), released=th.lm is None)
+
+    if a.big_teacher:   # a ~1B-parameter random Llama: does the teacher hand its memory back before the student trains?
+        from transformers import LlamaConfig, LlamaForCausalLM
+        t = time.time()
+        big = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=2048, intermediate_size=5632, num_hidden_layers=16,
+                                           num_attention_heads=16, num_key_value_heads=16, pad_token_id=tok.pad_token_id,
+                                           bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)).to(torch.bfloat16)
+        n_params = sum(p.numel() for p in big.parameters())
+        big.save_pretrained(tmp / 'big'); tok.save_pretrained(tmp / 'big'); del big
+        m0 = mem(); th = HFTeacher(str(tmp / 'big'), sampling=Sampling(max_tokens=32, seed=0), batch_size=8)
+        peak = {}
+        orig = th._ask
+        def spy(reqs, done, orig=orig, th=th):
+            th.load(); peak['loaded'] = mem(); return orig(reqs, done)
+        th._ask = spy
+        if cuda: torch.cuda.reset_peak_memory_stats()
+        t = time.time(); g = ask_teacher(th, task, sp['seed'][:16], k=1, iteration=0); s_ = time.time() - t
+        row(f'teacher {n_params / 1e9:.2f}B bf16', seconds=round(s_, 2), usage=g.usage, loaded_MiB=round(peak['loaded'] - m0, 1),
+            peak_MiB=round(torch.cuda.max_memory_allocated() / MiB, 1) if cuda else None, after_release_MiB=round(mem() - m0, 1),
+            reserved_after_MiB=round(torch.cuda.memory_reserved() / MiB, 1) if cuda else None)
 
     st = Student(replace(base, lora=True, lr=1e-3, epochs=2), task)
     th = HFTeacher(base.model, sampling=Sampling(max_tokens=32, seed=0))
