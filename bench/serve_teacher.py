@@ -25,8 +25,10 @@ def main():
     t = time.time(); folder = gguf_to_folder(smollm2(), out / 'smollm2-135m-instruct'); conv = time.time() - t
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     log = open(out / 'serve.log', 'w')
-    server = subprocess.Popen([str(BIN / 'transformers'), 'serve', str(folder), '--host', '127.0.0.1', '--port', str(port),
-                               '--device', 'cpu', '--continuous-batching'], stdout=log, stderr=subprocess.STDOUT, env=env)
+    # started from its parent folder with a relative path, the server calls the model 'smollm2-135m-instruct': a name
+    # that is the same on every machine, so the replay cache this writes can be shipped with the notebooks
+    server = subprocess.Popen([str(BIN / 'transformers'), 'serve', folder.name, '--host', '127.0.0.1', '--port', str(port),
+                               '--device', 'cpu', '--continuous-batching'], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=out)
     t = time.time()
     while True:
         try:
@@ -35,7 +37,7 @@ def main():
             if server.poll() is not None or time.time() - t > 180: sys.exit(f'the server did not start; see {out / "serve.log"}')
             time.sleep(0.5)
     up = time.time() - t
-    cmd = [str(BIN / 'llm2llm'), 'demo', '--teacher', f'openai:{folder}', '--teacher-url', f'http://127.0.0.1:{port}/v1',
+    cmd = [str(BIN / 'llm2llm'), 'demo', '--teacher', f'openai:{folder.name}', '--teacher-url', f'http://127.0.0.1:{port}/v1',
            '--teacher-cache', str(out / 'teacher_cache.jsonl'), *shlex.split(a.args)]
     walls = {}
     try:

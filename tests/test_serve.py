@@ -21,8 +21,8 @@ def served(tmp_path_factory):
     port, log = _free_port(), tmp_path_factory.mktemp('serve') / 'serve.log'
     env = {**os.environ, 'HF_HUB_OFFLINE': '1'}
     with open(log, 'w') as out:
-        proc = subprocess.Popen([str(TRANSFORMERS), 'serve', str(folder), '--host', '127.0.0.1', '--port', str(port), '--device', 'cpu',
-                                 '--continuous-batching'], stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen([str(TRANSFORMERS), 'serve', folder.name, '--host', '127.0.0.1', '--port', str(port), '--device', 'cpu',
+                                 '--continuous-batching'], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder.parent)
     url = f'http://127.0.0.1:{port}'
     try:
         t0 = time.time()
@@ -34,7 +34,7 @@ def served(tmp_path_factory):
             except OSError: pass
             if time.time() - t0 > 180: pytest.fail(f'transformers serve did not answer /health in 180 s:\n{log.read_text()[-3000:]}')
             time.sleep(0.5)
-        yield {'url': f'{url}/v1', 'model': str(folder), 'proc': proc, 'log': log}
+        yield {'url': f'{url}/v1', 'model': folder.name, 'proc': proc, 'log': log}   # the server's name for it
     finally:
         proc.terminate()
         try: proc.wait(30)
