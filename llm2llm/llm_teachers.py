@@ -31,11 +31,11 @@ class Sampling:
         if not 0 < self.top_p <= 1: raise ValueError(f'top_p must be in (0, 1], got {self.top_p}')
         if self.max_tokens < 1: raise ValueError(f'max_tokens must be >= 1, got {self.max_tokens}')
 
-# %% ../nbs/04a_llm_teachers.ipynb #d927d0e6
+# %% ../nbs/04a_llm_teachers.ipynb #1475abc2
 class ReplayCache:
     "Teacher calls on disk, one JSON line each; `get` and `put` by key; safe to share between threads."
     def __init__(self, path: str | os.PathLike):
-        self.path, self._lock, self._mem, self._torn = Path(path), threading.Lock(), {}, False
+        self.path, self._lock, self._mem, self._torn = Path(path).expanduser(), threading.Lock(), {}, False
         if self.path.exists(): self._load()
 
     def _load(self):
@@ -68,6 +68,7 @@ class ReplayCache:
             self._mem[key] = rec
 
     def __len__(self): return len(self._mem)
+    def __iter__(self): return iter(list(self._mem.values()))   # the records, in the order first written
     def __repr__(self): return f'ReplayCache({str(self.path)!r}, {len(self)} calls)'
 
 # %% ../nbs/04a_llm_teachers.ipynb #340c4ca9
