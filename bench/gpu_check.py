@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from llm2llm.synthetic import IntentTask
 from llm2llm.student import Student, tiny_student
 from llm2llm.teacher import ask_teacher
-from llm2llm.llm_teachers import HFTeacher, Sampling
+from llm2llm.llm_teachers import HFTeacher, Sampling, tiny_teacher
 from llm2llm.loop import LoopConfig, run_loop
 
 MiB = 2 ** 20
@@ -34,9 +34,8 @@ def main():
     sp = task.make_splits(n_seed=40, n_test=40, seed=0)
     base = tiny_student(task, sp['seed'] + sp['pool'], tmp / 'model', hidden=256, layers=4)
     from transformers import AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(base.model)
-    tok.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
-    tok.save_pretrained(base.model)
+    teacher_dir = tiny_teacher(base.model, tmp / 'teacher').model   # the same random model, with a chat template
+    tok = AutoTokenizer.from_pretrained(teacher_dir)
 
     def row(name, **kw):
         kw = {'check': name, **kw}; rows.append(kw); print(json.dumps(kw), flush=True)
@@ -57,7 +56,7 @@ def main():
 
     for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')][:2 if cuda else 1]:
         m0 = mem()
-        th = HFTeacher(base.model, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8)
+        th = HFTeacher(teacher_dir, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8)
         peak = {}
         orig = th._ask
         def spy(reqs, done, orig=orig, th=th):
@@ -88,7 +87,7 @@ def main():
             reserved_after_MiB=round(torch.cuda.memory_reserved() / MiB, 1) if cuda else None)
 
     st = Student(replace(base, lora=True, lr=1e-3, epochs=2), task)
-    th = HFTeacher(base.model, sampling=Sampling(max_tokens=32, seed=0))
+    th = HFTeacher(teacher_dir, sampling=Sampling(max_tokens=32, seed=0))
     t = time.time()
     ms = run_loop(task, st, th, sp['seed'], sp['test'], tmp / 'run', LoopConfig(iterations=2), plot=False)
     row('loop: student + teacher on one GPU', seconds=round(time.time() - t, 1), iterations=len(ms),

@@ -15,7 +15,7 @@ from .teacher import Teacher, TeacherRequest, TeacherReply
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'Sampling', 'ReplayCache', 'TeacherError', 'LLMTeacher', 'OpenAITeacher', 'HFTeacher']
+__all__ = ['log', 'Sampling', 'ReplayCache', 'TeacherError', 'LLMTeacher', 'OpenAITeacher', 'HFTeacher', 'tiny_teacher']
 
 # %% ../nbs/04a_llm_teachers.ipynb #f5d04ab6
 @dataclass(frozen=True)
@@ -294,3 +294,18 @@ class HFTeacher(LLMTeacher):
                     done(j, TeacherReply(text, end is None, {'prompt_tokens': int(enc['attention_mask'][row].sum()), 'completion_tokens': n_out}))
         finally:
             if not self.keep_loaded: self.release()
+
+# %% ../nbs/04a_llm_teachers.ipynb #7e0dcf5b
+_PLAIN_CHAT = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
+
+def tiny_teacher(student_model: str | os.PathLike, folder: str | os.PathLike, **kw) -> HFTeacher:
+    """A copy of the (tiny) model in `student_model` with a plain chat template, as an `HFTeacher`: the same code
+    path as a real local teacher in seconds, for tests and the tiny configuration of tutorials. Its replies are noise."""
+    import shutil
+    from transformers import AutoTokenizer
+    folder = Path(folder)
+    shutil.copytree(student_model, folder, dirs_exist_ok=True)
+    tok = AutoTokenizer.from_pretrained(folder)
+    tok.chat_template = _PLAIN_CHAT
+    tok.save_pretrained(folder)
+    return HFTeacher(str(folder), **kw)
