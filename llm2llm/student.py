@@ -201,7 +201,8 @@ class _Bar:
     "Progress of one phase: a tqdm bar, or calls to `callback(desc, done, total)` when one is given."
     def __init__(self, total: int, desc: str, callback=None, disable: bool = False):
         self.cb, self.desc, self.total, self.n = callback, desc, total, 0
-        self.bar = None if callback else tqdm(total=total, desc=desc, leave=False, disable=disable)
+        # disable only when told to: an explicit disable=False would override the user's TQDM_DISABLE=1
+        self.bar = None if callback else tqdm(total=total, desc=desc, leave=False, **({'disable': True} if disable else {}))
         if callback: callback(desc, 0, total)
     def update(self, n: int = 1, **postfix):
         self.n += n
