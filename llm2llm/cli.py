@@ -93,7 +93,7 @@ def demo(run_dir: str = 'runs/demo', tiny: bool = False, iterations: int = 3, n_
     d = demo_setup(run_dir, tiny, iterations, n_seed, n_test, epochs, k, error_rule, seed, max_steps, teacher, **loop_kw)
     return _run(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, quiet)
 
-# %% ../nbs/07_cli.ipynb #4a030bf0
+# %% ../nbs/07_cli.ipynb #78e247ac
 def make_task(name: str, labels: str | None = None, target_field: str | None = None):
     "A task by name: 'intents', 'arithmetic', 'classification' (needs `labels`), 'math'; `target_field` renames the target."
     if name == 'classification':
@@ -110,7 +110,7 @@ def default_cache() -> Path:
 
 def make_teacher(name: str, task, seed: int = 0, url: str | None = None, gguf_file: str | None = None, cache: str | None = None,
                  temperature: float = 1.0, max_tokens: int = 512, concurrency: int = 8, timeout: float = 60.0,
-                 price: str | None = None, api_key_env: str = 'OPENAI_API_KEY') -> Teacher:
+                 price: str | None = None, api_key_env: str = 'OPENAI_API_KEY', quantize: str | None = None) -> Teacher:
     "A teacher from its name: 'simulated', 'openai:MODEL' (with `url` for a local server) or 'hf:MODEL'."
     if name == 'simulated': return SimulatedTeacher(task, seed=seed)
     backend, _, model = name.partition(':')
@@ -118,7 +118,7 @@ def make_teacher(name: str, task, seed: int = 0, url: str | None = None, gguf_fi
         raise ValueError(f"unknown teacher {name!r}; use 'simulated', 'openai:MODEL' or 'hf:MODEL'")
     cache = None if cache == 'none' else (cache or default_cache())
     samp = Sampling(temperature=temperature, max_tokens=max_tokens, seed=seed)
-    if backend == 'hf': return HFTeacher(model, gguf_file=gguf_file, sampling=samp, cache=cache)
+    if backend == 'hf': return HFTeacher(model, gguf_file=gguf_file, sampling=samp, cache=cache, quantize=quantize)
     pr = None
     if price:
         try: pr = tuple(float(x) for x in price.split(','))
@@ -127,7 +127,7 @@ def make_teacher(name: str, task, seed: int = 0, url: str | None = None, gguf_fi
     return OpenAITeacher(model, base_url=url, api_key_env=api_key_env, sampling=samp, cache=cache, price=pr,
                          concurrency=concurrency, timeout=timeout)
 
-# %% ../nbs/07_cli.ipynb #3489cdfb
+# %% ../nbs/07_cli.ipynb #bee37c67
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='llm2llm', description='LLM2LLM: grow a small training set where the student fails.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -142,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument('--teacher', default='simulated', help="'simulated' (default), 'openai:MODEL' or 'hf:MODEL'")
         q.add_argument('--teacher-url', default=None, help='base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1')
         q.add_argument('--teacher-gguf', default=None, help='GGUF file inside the hf: teacher folder')
+        q.add_argument('--teacher-4bit', action='store_true', help='load the hf: teacher in 4 bits (CUDA + bitsandbytes)')
         q.add_argument('--teacher-cache', default=None, help="replay cache file (default: $LLM2LLM_CACHE or ~/.cache/llm2llm); 'none' turns it off")
         q.add_argument('--temperature', type=float, default=1.0, help="teacher's sampling temperature (default 1.0, as in the paper)")
         q.add_argument('--teacher-max-tokens', type=int, default=512, help='length limit of a teacher reply (default 512)')
@@ -175,10 +176,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument('--out', required=True); g.add_argument('--n-seed', type=int, default=60); g.add_argument('--seed', type=int, default=0)
     return p
 
-# %% ../nbs/07_cli.ipynb #22a982c7
+# %% ../nbs/07_cli.ipynb #5556ffb0
 def _teacher(a, task) -> Teacher:
     return make_teacher(a.teacher, task, a.seed, a.teacher_url, a.teacher_gguf, a.teacher_cache, a.temperature, a.teacher_max_tokens,
-                        a.concurrency, a.teacher_timeout, a.price, a.api_key_env)
+                        a.concurrency, a.teacher_timeout, a.price, a.api_key_env, '4bit' if a.teacher_4bit else None)
 
 def _cmd_run(a):
     task = make_task(a.task, a.labels, a.target_field)

@@ -230,7 +230,7 @@ def _brief(e) -> str:
 def _failed(err: str, attempts: int) -> TeacherReply:
     return TeacherReply('', usage={'requests': attempts, 'retries': attempts - 1}, error=err)
 
-# %% ../nbs/04a_llm_teachers.ipynb #52095896
+# %% ../nbs/04a_llm_teachers.ipynb #2624ba2f
 class HFTeacher(LLMTeacher):
     "A teacher run in this process with transformers: any instruct model by hub id, folder or GGUF file."
     backend = 'hf'
@@ -238,6 +238,10 @@ class HFTeacher(LLMTeacher):
                  cache: str | os.PathLike | ReplayCache | None = None, batch_size: int = 8, device: str | None = None,
                  dtype: str | None = None, quantize: str | None = None, keep_loaded: bool = False):
         super().__init__(model, sampling, cache)
+        if quantize is not None:   # say so now, not after the student's first training
+            import torch
+            if quantize != '4bit': raise ValueError(f"quantize must be None or '4bit', got {quantize!r}")
+            if not torch.cuda.is_available(): raise ValueError("a 4-bit teacher (quantize='4bit') needs a CUDA GPU and bitsandbytes; none was found")
         self.gguf_file, self.batch_size, self.dtype, self.quantize, self.keep_loaded = gguf_file, batch_size, dtype, quantize, keep_loaded
         self.device = device
         self.name = f'hf:{model}' + (f'/{gguf_file}' if gguf_file else '')

@@ -135,3 +135,10 @@ def test_loop_with_http_teacher_goes_on_and_replays_from_cache(tmp_path, cli):
     # and with no server at all
     r = cli(*args, '--teacher-url', 'http://127.0.0.1:9/v1', '--run-dir', tmp_path / 'r3')
     assert r.returncode == 0, r.stderr
+
+
+def test_a_4bit_teacher_without_cuda_is_refused_before_training(cli, tmp_path):
+    import torch
+    if torch.cuda.is_available(): pytest.skip('this machine has CUDA')
+    r = cli('demo', '--tiny', '--teacher', 'hf:some/model', '--teacher-4bit', '--run-dir', tmp_path / 'run')
+    assert r.returncode == 2 and 'needs a CUDA GPU' in r.stderr and not (tmp_path / 'run').exists(), r.stderr
