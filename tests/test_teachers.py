@@ -142,3 +142,36 @@ def test_a_4bit_teacher_without_cuda_is_refused_before_training(cli, tmp_path):
     if torch.cuda.is_available(): pytest.skip('this machine has CUDA')
     r = cli('demo', '--tiny', '--teacher', 'hf:some/model', '--teacher-4bit', '--run-dir', tmp_path / 'run')
     assert r.returncode == 2 and 'needs a CUDA GPU' in r.stderr and not (tmp_path / 'run').exists(), r.stderr
+
+
+def test_stepper_shows_teacher_progress_and_can_stop_during_the_teacher_phase(tmp_path):
+    "The widget reports each teacher reply, and Stop during the teacher phase stops the round (cached calls kept)."
+    from llm2llm.cli import demo_setup
+    from llm2llm.widgets import LoopStepper
+    import threading
+    d = demo_setup(tmp_path / 'run', tiny=True, n_test=20, iterations=1)
+    gate = threading.Event()
+    def script(prompt, n, body):
+        gate.wait(10)   # hold replies until the test says so
+        return _loop_script(prompt, n, body)
+    with FakeOpenAI(script) as srv:
+        teacher = OpenAITeacher('fake-model', base_url=srv.url, cache=tmp_path / 'c.jsonl', concurrency=2)
+        st = LoopStepper(d.task, d.student, teacher, d.seeds, d.test, d.run_dir, d.cfg)
+        seen = []
+        report = st._report
+        def spy(desc, done, total):
+            seen.append((desc, done, total))
+            if desc.startswith('teacher') and done >= 3: st._stop.set()   # the user clicks Stop mid-round
+            return report(desc, done, total)
+        st._report = spy
+        st.step(1, wait=False)
+        t0 = time.time()
+        while not any(s[0].startswith('teacher') for s in seen) and time.time() - t0 < 120: time.sleep(0.05)
+        gate.set()
+        st._thread.join(120)
+    teach = [s for s in seen if s[0].startswith('teacher')]
+    assert teach and teach[0][1] == 0 and teach[0][2] > 3, seen[-5:]
+    assert st.error is None and 'stopped' in st.phase.value, st.phase.value
+    assert not (tmp_path / 'run/iter_000/metrics.json').exists()          # the iteration is not finished...
+    assert 3 <= len(ReplayCache(tmp_path / 'c.jsonl')) < teach[0][2]      # ...but the calls it paid for are kept
+    assert teacher.progress is None                                        # the widget let go of the teacher
