@@ -23,6 +23,14 @@ MiB = 2 ** 20
 def mem() -> float: return torch.cuda.memory_allocated() / MiB if torch.cuda.is_available() else 0.0
 
 
+def teacher_round(th: HFTeacher, task, seeds) -> dict:
+    "Load the teacher, answer one round, and say what memory it held loaded and after it let go."
+    m0 = mem(); th.load(); loaded = mem() - m0   # the round uses the loaded model, then releases it
+    t = time.time(); g = ask_teacher(th, task, seeds, k=1, iteration=0)
+    return dict(seconds=round(time.time() - t, 2), usage=g.usage, rejected=g.rejected_by_reason, loaded_MiB=round(loaded, 1),
+                after_release_MiB=round(mem() - m0, 1), released=th.lm is None)
+
+
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out'); ap.add_argument('--dry-run', action='store_true', help='on a CPU, without the 4-bit checks')
     ap.add_argument('--big-teacher', action='store_true', help='also a ~1B random teacher, to see its memory come back')
@@ -55,35 +63,18 @@ def main():
         if cuda: torch.cuda.empty_cache()
 
     for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')][:2 if cuda else 1]:
-        m0 = mem()
-        th = HFTeacher(teacher_dir, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8)
-        peak = {}
-        orig = th._ask
-        def spy(reqs, done, orig=orig, th=th):
-            th.load(); peak['loaded'] = mem(); return orig(reqs, done)
-        th._ask = spy
-        t = time.time(); g = ask_teacher(th, task, sp['seed'][:12], k=1, iteration=0); s = time.time() - t
-        row(name, seconds=round(s, 2), usage=g.usage, rejected=g.rejected_by_reason, loaded_MiB=round(peak['loaded'] - m0, 1),
-            after_release_MiB=round(mem() - m0, 1), released=th.lm is None)
+        row(name, **teacher_round(HFTeacher(teacher_dir, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8), task, sp['seed'][:12]))
 
     if a.big_teacher:   # a ~1B-parameter random Llama: does the teacher hand its memory back before the student trains?
         from transformers import LlamaConfig, LlamaForCausalLM
-        t = time.time()
         big = LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=2048, intermediate_size=5632, num_hidden_layers=16,
                                            num_attention_heads=16, num_key_value_heads=16, pad_token_id=tok.pad_token_id,
                                            bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)).to(torch.bfloat16)
         n_params = sum(p.numel() for p in big.parameters())
         big.save_pretrained(tmp / 'big'); tok.save_pretrained(tmp / 'big'); del big
-        m0 = mem(); th = HFTeacher(str(tmp / 'big'), sampling=Sampling(max_tokens=32, seed=0), batch_size=8)
-        peak = {}
-        orig = th._ask
-        def spy(reqs, done, orig=orig, th=th):
-            th.load(); peak['loaded'] = mem(); return orig(reqs, done)
-        th._ask = spy
         if cuda: torch.cuda.reset_peak_memory_stats()
-        t = time.time(); g = ask_teacher(th, task, sp['seed'][:16], k=1, iteration=0); s_ = time.time() - t
-        row(f'teacher {n_params / 1e9:.2f}B bf16', seconds=round(s_, 2), usage=g.usage, loaded_MiB=round(peak['loaded'] - m0, 1),
-            peak_MiB=round(torch.cuda.max_memory_allocated() / MiB, 1) if cuda else None, after_release_MiB=round(mem() - m0, 1),
+        r = teacher_round(HFTeacher(str(tmp / 'big'), sampling=Sampling(max_tokens=32, seed=0), batch_size=8), task, sp['seed'][:16])
+        row(f'teacher {n_params / 1e9:.2f}B bf16', **r, peak_MiB=round(torch.cuda.max_memory_allocated() / MiB, 1) if cuda else None,
             reserved_after_MiB=round(torch.cuda.memory_reserved() / MiB, 1) if cuda else None)
 
     st = Student(replace(base, lora=True, lr=1e-3, epochs=2), task)

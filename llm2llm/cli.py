@@ -67,7 +67,7 @@ class DemoSetup:
     "Everything the demo runs: the task, student, teacher, data and loop settings."
     task: IntentTask
     student: StudentConfig
-    teacher: SimulatedTeacher
+    teacher: Teacher
     seeds: list
     test: list
     run_dir: Path

@@ -138,7 +138,7 @@ class LLMTeacher(Teacher):
         if missing: raise RuntimeError(f'{self.name} left {len(missing)} of {len(requests)} requests unanswered')
         return out
 
-# %% ../nbs/04a_llm_teachers.ipynb #aa012bbc
+# %% ../nbs/04a_llm_teachers.ipynb #12e59bb1
 _RETRY_STATUS = {408, 409, 429}
 _FATAL_STATUS = {401, 403, 404}
 
@@ -153,12 +153,13 @@ class OpenAITeacher(LLMTeacher):
         if concurrency < 1 or max_attempts < 1: raise ValueError('concurrency and max_attempts must be at least 1')
         self.base_url, self.api_key_env, self.concurrency, self.timeout = base_url, api_key_env, concurrency, timeout
         self.max_attempts, self.backoff, self.max_backoff, self.extra_body = max_attempts, backoff, max_backoff, extra_body
-        self._client = None
+        self._client, self._client_lock = None, threading.Lock()
 
     @property
     def client(self):
         "The `openai.OpenAI` client, made on first use (a replay from the cache needs no key and no server)."
-        if self._client is None:
+        with self._client_lock:   # the first requests arrive together, from several threads
+            if self._client is not None: return self._client
             import openai
             key = os.environ.get(self.api_key_env)
             if not key:
@@ -230,7 +231,7 @@ def _brief(e) -> str:
 def _failed(err: str, attempts: int) -> TeacherReply:
     return TeacherReply('', usage={'requests': attempts, 'retries': attempts - 1}, error=err)
 
-# %% ../nbs/04a_llm_teachers.ipynb #2624ba2f
+# %% ../nbs/04a_llm_teachers.ipynb #3e7f4bdd
 class HFTeacher(LLMTeacher):
     "A teacher run in this process with transformers: any instruct model by hub id, folder or GGUF file."
     backend = 'hf'
@@ -260,7 +261,6 @@ class HFTeacher(LLMTeacher):
         self.tok = load_tokenizer(cfg)
         if not getattr(self.tok, 'chat_template', None):
             raise TeacherError(f'{self.model} has no chat template; a teacher must be an instruct (chat) model')
-        self.tok.padding_side = 'left'
         self.lm = load_model(cfg, dev, train=False).eval()
         return self
 
@@ -273,29 +273,31 @@ class HFTeacher(LLMTeacher):
 
     def _ask(self, requests, done):
         import torch
+        from llm2llm.student import _pad
         if self.lm is None: self.load()
         s, tok = self.sampling, self.tok
         try:
             texts = [tok.apply_chat_template(r.messages, add_generation_prompt=True, tokenize=False) for r in requests]
-            lens = [len(tok(t, add_special_tokens=False)['input_ids']) for t in texts]
-            order = sorted(range(len(texts)), key=lambda j: -lens[j])
+            prompts = tok(texts, add_special_tokens=False)['input_ids']          # tokenised once, padded per batch
+            order = sorted(range(len(prompts)), key=lambda j: -len(prompts[j]))
             eos = {tok.eos_token_id, *([self.lm.generation_config.eos_token_id] if isinstance(self.lm.generation_config.eos_token_id, int)
                                        else (self.lm.generation_config.eos_token_id or []))} - {None}
             for b in range(0, len(order), self.batch_size):
                 idx = order[b:b + self.batch_size]
-                enc = tok([texts[j] for j in idx], return_tensors='pt', padding=True, add_special_tokens=False).to(self.lm.device)
+                ids = _pad([prompts[j] for j in idx], tok.pad_token_id, left=True).to(self.lm.device)
+                mask = _pad([[1] * len(prompts[j]) for j in idx], 0, left=True).to(self.lm.device)
                 seed = int(hashlib.sha256(f'{s.seed}/{_draw(requests[idx[0]])}'.encode()).hexdigest()[:8], 16)
                 torch.manual_seed(seed)
                 sample = s.temperature > 0
                 with torch.inference_mode():
-                    gen = self.lm.generate(**enc, max_new_tokens=s.max_tokens, do_sample=sample, pad_token_id=tok.pad_token_id,
+                    gen = self.lm.generate(input_ids=ids, attention_mask=mask, max_new_tokens=s.max_tokens, do_sample=sample, pad_token_id=tok.pad_token_id,
                                            **(dict(temperature=s.temperature, top_p=s.top_p) if sample else {}))
                 for row, j in enumerate(idx):
-                    ids = gen[row, enc['input_ids'].shape[1]:].tolist()
-                    end = next((n for n, t in enumerate(ids) if t in eos), None)
-                    n_out = len(ids) if end is None else end + 1
-                    text = tok.decode(ids[:n_out], skip_special_tokens=True)
-                    done(j, TeacherReply(text, end is None, {'prompt_tokens': int(enc['attention_mask'][row].sum()), 'completion_tokens': n_out}))
+                    new = gen[row, ids.shape[1]:].tolist()
+                    end = next((n for n, t in enumerate(new) if t in eos), None)
+                    n_out = len(new) if end is None else end + 1
+                    text = tok.decode(new[:n_out], skip_special_tokens=True)
+                    done(j, TeacherReply(text, end is None, {'prompt_tokens': len(prompts[j]), 'completion_tokens': n_out}))
         finally:
             if not self.keep_loaded: self.release()
 
