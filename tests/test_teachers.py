@@ -48,9 +48,7 @@ def _teacher(url, cache, **kw):
 def test_faults_are_retried_or_rejected_and_nothing_is_lost(tmp_path):
     task, seeds = IntentTask(), _seeds()
     with FakeOpenAI(_script) as srv:
-        t0 = time.time()
         gen = ask_teacher(_teacher(srv.url, tmp_path / 'c.jsonl', price=(1.0, 2.0)), task, seeds, k=1, iteration=0)
-        took = time.time() - t0
     by_parent = {s.id: ([e for e in gen.examples if e.parent == s.id], [r['reason'] for r in gen.rejected if r['parent'] == s.id])
                  for s in seeds}
     for s, (marker, (n_ok, reasons, _)) in zip(seeds, EXPECT.items()):
@@ -64,13 +62,34 @@ def test_faults_are_retried_or_rejected_and_nothing_is_lost(tmp_path):
     assert gen.usage['cost_usd'] == pytest.approx((50 * 1.0 + 20 * 2.0) * ok_calls / 1e6)
     failed = {r['text'] for r in gen.rejected if r['reason'] == 'request_failed'}
     assert any('HTTP 500' in f for f in failed) and any('no reply within' in f for f in failed) and any('malformed' in f for f in failed)
-    assert took < 30, f'the faults took {took:.0f} s: are requests running concurrently?'
     # only answered calls are cached: a second round replays them and asks again for the 4 that failed
     assert len(ReplayCache(tmp_path / 'c.jsonl')) == len(seeds) - 4
     with FakeOpenAI(_script) as srv2:
         again = ask_teacher(_teacher(srv2.url, tmp_path / 'c.jsonl'), task, seeds, k=1, iteration=0)
     assert again.usage['cache_hits'] == len(seeds) - 4 and srv2.requests == 3 + 3 + 3 + 3
     assert [e.to_dict() for e in again.examples] == [e.to_dict() for e in gen.examples]
+
+
+def _barrier_round(parties: int, concurrency: int):
+    "Each reply waits until `parties` requests are in the server at once (else it is refused)."
+    import threading
+    barrier = threading.Barrier(parties, timeout=3)
+    def script(prompt, n, body):
+        try: barrier.wait()
+        except threading.BrokenBarrierError: return ('json', 400, {'error': {'message': f'fewer than {parties} requests at once'}})
+        song = prompt.split('\n')[0].split()[-1]
+        return ('json', 200, completion(f'Utterance: put song {song} on my road trip playlist\nIntent: AddToPlaylist', body['model']))
+    seeds = [Example(f'c{i}', {'text': f'add tune {i}'}, 'AddToPlaylist') for i in range(8)]
+    with FakeOpenAI(script) as srv:
+        teacher = OpenAITeacher('fake-model', base_url=srv.url, cache=None, concurrency=concurrency, max_attempts=1)
+        return ask_teacher(teacher, IntentTask(), seeds, k=1, iteration=0)
+
+
+def test_requests_run_concurrently_up_to_the_bound():
+    gen = _barrier_round(parties=4, concurrency=4)   # one request at a time would never get 4 in at once
+    assert len(gen.examples) == 8 and 'failures' not in gen.usage, gen.rejected
+    gen = _barrier_round(parties=5, concurrency=4)   # more than `concurrency` at once would let 5 in
+    assert not gen.examples and gen.usage['failures'] == 8
 
 
 @pytest.mark.parametrize('status,words', [(401, 'HTTP 401'), (404, 'HTTP 404')])
