@@ -13,9 +13,12 @@ def completion(text: str, model: str = 'fake', finish: str = 'stop', prompt_toke
 
 class FakeOpenAI:
     """`script(prompt, attempt, body)` returns what to do with a request: ('json', status, obj, headers),
-    ('raw', status, bytes) or ('sleep', seconds, next_action). `attempt` counts from 1 per distinct prompt."""
-    def __init__(self, script):
+    ('raw', status, bytes) or ('sleep', seconds, next_action). `attempt` counts from 1 per distinct prompt.
+    An error reply without a retry header of its own asks the client to retry after `retry_after_ms`
+    (the openai SDK honours it), so that tests of retries do not wait out the SDK's backoff."""
+    def __init__(self, script, retry_after_ms: int = 10):
         self.script, self.lock, self.attempts, self.requests = script, threading.Lock(), Counter(), 0
+        self.retry_after_ms = retry_after_ms
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +36,8 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError): pass   # the client gave up (a timeout test)
 
             def _send(self, code, data, headers):
+                if code >= 400 and not any(k.lower().startswith('retry-after') for k in headers):
+                    headers = {**headers, 'retry-after-ms': str(outer.retry_after_ms)}
                 self.send_response(code)
                 self.send_header('Content-Type', 'application/json'); self.send_header('Content-Length', str(len(data)))
                 for k, v in headers.items(): self.send_header(k, v)

@@ -9,6 +9,8 @@ from llm2llm.synthetic import IntentTask
 from llm2llm.teacher import ask_teacher
 from llm2llm.llm_teachers import OpenAITeacher, Sampling, TeacherError, ReplayCache
 
+FILTERS = dict(dedup=0.9, contamination=0.9)   # ask_teacher's thresholds (the loop's are in LoopConfig)
+
 OK = 'Utterance: add {} to my road trip playlist\nIntent: AddToPlaylist'
 
 # marker in the seed text -> (what the server does on attempt n, what the loop must end up with)
@@ -48,8 +50,8 @@ def _teacher(url, cache, **kw):
 def test_faults_are_retried_or_rejected_and_nothing_is_lost(tmp_path):
     task, seeds = IntentTask(), _seeds()
     with FakeOpenAI(_script) as srv:
-        gen = ask_teacher(_teacher(srv.url, tmp_path / 'c.jsonl', price=(1.0, 2.0)), task, seeds, k=1, iteration=0)
-    by_parent = {s.id: ([e for e in gen.examples if e.parent == s.id], [r['reason'] for r in gen.rejected if r['parent'] == s.id])
+        gen = ask_teacher(_teacher(srv.url, tmp_path / 'c.jsonl', price=(1.0, 2.0)), task, seeds, k=1, iteration=0, **FILTERS)
+    by_parent = {s.id: ([e for e in gen.examples if e.parent == s.id], [r.reason for r in gen.rejected if r.parent == s.id])
                  for s in seeds}
     for s, (marker, (n_ok, reasons, _)) in zip(seeds, EXPECT.items()):
         got, why = by_parent[s.id]
@@ -60,14 +62,51 @@ def test_faults_are_retried_or_rejected_and_nothing_is_lost(tmp_path):
     ok_calls = len(seeds) - 4   # the answered calls report 50 prompt and 20 completion tokens each
     assert gen.usage['prompt_tokens'] == 50 * ok_calls and gen.usage['completion_tokens'] == 20 * ok_calls
     assert gen.usage['cost_usd'] == pytest.approx((50 * 1.0 + 20 * 2.0) * ok_calls / 1e6)
-    failed = {r['text'] for r in gen.rejected if r['reason'] == 'request_failed'}
+    failed = {r.text for r in gen.rejected if r.reason == 'request_failed'}
     assert any('HTTP 500' in f for f in failed) and any('no reply within' in f for f in failed) and any('malformed' in f for f in failed)
     # only answered calls are cached: a second round replays them and asks again for the 4 that failed
     assert len(ReplayCache(tmp_path / 'c.jsonl')) == len(seeds) - 4
     with FakeOpenAI(_script) as srv2:
-        again = ask_teacher(_teacher(srv2.url, tmp_path / 'c.jsonl'), task, seeds, k=1, iteration=0)
+        again = ask_teacher(_teacher(srv2.url, tmp_path / 'c.jsonl'), task, seeds, k=1, iteration=0, **FILTERS)
     assert again.usage['cache_hits'] == len(seeds) - 4 and srv2.requests == 3 + 3 + 3 + 3
     assert [e.to_dict() for e in again.examples] == [e.to_dict() for e in gen.examples]
+
+
+def test_the_sdk_does_not_retry_a_malformed_reply():
+    "Why OpenAITeacher keeps one retry of its own: the SDK retries 5xx, but not a 200 whose body is not a chat completion."
+    import openai
+    def script(prompt, n, body):
+        return {'html': ('raw', 200, b'<html>proxy error</html>'), 'cut': ('raw', 200, b'{"choices": ['),
+                'nochoices': ('json', 200, {'object': 'chat.completion'}),
+                '503': ('json', 503, {'error': {'message': 'overloaded'}})}[prompt]
+    with FakeOpenAI(script) as srv:
+        client = openai.OpenAI(base_url=srv.url, api_key='none', max_retries=2)
+        def ask(prompt): return client.chat.completions.with_raw_response.create(
+            model='m', messages=[{'role': 'user', 'content': prompt}])
+        with pytest.raises(openai.InternalServerError): ask('503')
+        assert srv.requests == 3                           # the SDK retried the 503 twice
+        for prompt in ('html', 'cut'):
+            raw = ask(prompt)
+            assert raw.retries_taken == 0
+            with pytest.raises(json.JSONDecodeError): raw.parse()
+        assert not ask('nochoices').parse().choices
+        assert srv.requests == 3 + 3                       # ...and sent each malformed one once
+
+
+def test_a_malformed_reply_is_retried_within_max_attempts():
+    "A malformed reply, then server errors: the SDK's retries and ours share `max_attempts` requests in all."
+    def script(prompt, n, body):
+        return ('raw', 200, b'<html>proxy error</html>') if n == 1 else ('json', 500, {'error': {'message': 'boom'}})
+    with FakeOpenAI(script) as srv:
+        rep = _teacher(srv.url, None)._one(_one_request())
+    assert srv.requests == 3 and rep.usage == {'requests': 3, 'retries': 2}
+    assert rep.error.startswith('HTTP 500: boom') and 'after 3 attempts' in rep.error
+
+
+def _one_request():
+    from llm2llm.teacher import TeacherRequest
+    seed = _seeds()[0]
+    return TeacherRequest(seed, 1, 0, IntentTask().teacher_messages(seed, 1))
 
 
 def _barrier_round(parties: int, concurrency: int):
@@ -82,7 +121,7 @@ def _barrier_round(parties: int, concurrency: int):
     seeds = [Example(f'c{i}', {'text': f'add tune {i}'}, 'AddToPlaylist') for i in range(8)]
     with FakeOpenAI(script) as srv:
         teacher = OpenAITeacher('fake-model', base_url=srv.url, cache=None, concurrency=concurrency, max_attempts=1)
-        return ask_teacher(teacher, IntentTask(), seeds, k=1, iteration=0)
+        return ask_teacher(teacher, IntentTask(), seeds, k=1, iteration=0, **FILTERS)
 
 
 def test_requests_run_concurrently_up_to_the_bound():
@@ -97,7 +136,7 @@ def test_a_refused_key_or_unknown_model_stops_at_once(tmp_path, status, words, c
     def script(prompt, n, body): return ('json', status, {'error': {'message': 'nope'}})
     with FakeOpenAI(script) as srv:
         with pytest.raises(TeacherError, match=words):
-            ask_teacher(_teacher(srv.url, None), IntentTask(), _seeds(), k=1, iteration=0)
+            ask_teacher(_teacher(srv.url, None), IntentTask(), _seeds(), k=1, iteration=0, **FILTERS)
         assert srv.requests <= 4   # the requests already in flight, no retries
         r = cli('demo', '--tiny', '--n-test', '20', '--iterations', '1', '--run-dir', tmp_path / 'run',
                 '--teacher', 'openai:fake-model', '--teacher-url', srv.url, '--teacher-cache', 'none')
@@ -107,7 +146,7 @@ def test_a_refused_key_or_unknown_model_stops_at_once(tmp_path, status, words, c
 def test_no_api_key_for_openai_is_a_clear_error(monkeypatch):
     monkeypatch.delenv('OPENAI_API_KEY', raising=False)
     with pytest.raises(TeacherError, match='OPENAI_API_KEY'):
-        ask_teacher(OpenAITeacher('gpt-4o-mini', cache=None), IntentTask(), _seeds()[:1], k=1, iteration=0)
+        ask_teacher(OpenAITeacher('gpt-4o-mini', cache=None), IntentTask(), _seeds()[:1], k=1, iteration=0, **FILTERS)
 
 
 def _loop_script(prompt, n, body):
@@ -116,7 +155,7 @@ def _loop_script(prompt, n, body):
     text = prompt.split('\n')[0].removeprefix('Utterance: ')
     h = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 6
     ok = ('json', 200, completion(f'Utterance: could you {text} for me please\nIntent: {label}', body['model']))
-    if h == 0 and n == 1: return ('json', 429, {'error': {'message': 'slow down'}}, {'Retry-After': '0'})
+    if h == 0 and n == 1: return ('json', 429, {'error': {'message': 'slow down'}}, {'retry-after-ms': '1'})
     if h == 1 and n == 1: return ('json', 502, {'error': {'message': 'bad gateway'}})
     if h == 2: return ('json', 200, completion('', body['model']))
     if h == 3: return ('json', 200, completion('I am sorry, I cannot help with that.', body['model']))
@@ -125,7 +164,7 @@ def _loop_script(prompt, n, body):
 
 def test_loop_with_http_teacher_goes_on_and_replays_from_cache(tmp_path, cli):
     cache = tmp_path / 'teacher_cache.jsonl'
-    args = ['demo', '--tiny', '--n-test', '40', '--teacher', 'openai:fake-model', '--teacher-cache', cache, '--price', '0.5,1.5']
+    args = ['demo', '--tiny', '--n-test', '40', '--teacher', 'openai:fake-model', '--teacher-cache', cache, '--teacher-price', '0.5,1.5']
     with FakeOpenAI(_loop_script) as srv:
         r = cli(*args, '--teacher-url', srv.url, '--run-dir', tmp_path / 'r1')
         assert r.returncode == 0, r.stderr
@@ -159,16 +198,17 @@ def test_loop_with_http_teacher_goes_on_and_replays_from_cache(tmp_path, cli):
 def test_a_4bit_teacher_without_cuda_is_refused_before_training(cli, tmp_path):
     import torch
     if torch.cuda.is_available(): pytest.skip('this machine has CUDA')
-    r = cli('demo', '--tiny', '--teacher', 'hf:some/model', '--teacher-4bit', '--run-dir', tmp_path / 'run')
+    r = cli('demo', '--tiny', '--teacher', 'hf:some/model', '--teacher-quantize', '4bit', '--run-dir', tmp_path / 'run')
     assert r.returncode == 2 and 'needs a CUDA GPU' in r.stderr and not (tmp_path / 'run').exists(), r.stderr
 
 
 def test_stepper_shows_teacher_progress_and_can_stop_during_the_teacher_phase(tmp_path):
     "The widget reports each teacher reply, and Stop during the teacher phase stops the round (cached calls kept)."
-    from llm2llm.cli import demo_setup
+    from llm2llm.demo import DemoConfig, demo_setup
+    from llm2llm.loop import LoopConfig
     from llm2llm.widgets import LoopStepper
     import threading
-    d = demo_setup(tmp_path / 'run', tiny=True, n_test=20, iterations=1)
+    d = demo_setup(DemoConfig(run_dir=tmp_path / 'run', tiny=True, n_test=20), LoopConfig(iterations=1))
     gate = threading.Event()
     def script(prompt, n, body):
         gate.wait(10)   # hold replies until the test says so
