@@ -26,7 +26,8 @@ def mem() -> float: return torch.cuda.memory_allocated() / MiB if torch.cuda.is_
 def teacher_round(th: HFTeacher, task, seeds) -> dict:
     "Load the teacher, answer one round, and say what memory it held loaded and after it let go."
     m0 = mem(); th.load(); loaded = mem() - m0   # the round uses the loaded model, then releases it
-    t = time.time(); g = ask_teacher(th, task, seeds, k=1, iteration=0)
+    t = time.time()
+    g = ask_teacher(th, task, seeds, k=1, iteration=0, dedup=LoopConfig.dedup, contamination=LoopConfig.contamination)
     return dict(seconds=round(time.time() - t, 2), usage=g.usage, rejected=g.rejected_by_reason, loaded_MiB=round(loaded, 1),
                 after_release_MiB=round(mem() - m0, 1), released=th.lm is None)
 
@@ -80,7 +81,7 @@ def main():
     st = Student(replace(base, lora=True, lr=1e-3, epochs=2), task)
     th = HFTeacher(teacher_dir, sampling=Sampling(max_tokens=32, seed=0))
     t = time.time()
-    ms = run_loop(task, st, th, sp['seed'], sp['test'], tmp / 'run', LoopConfig(iterations=2), plot=False)
+    ms = run_loop(task, st, th, sp['seed'], sp['test'], tmp / 'run', LoopConfig(iterations=2)).metrics
     row('loop: student + teacher on one GPU', seconds=round(time.time() - t, 1), iterations=len(ms),
         test_acc=[m['test_accuracy'] for m in ms], teacher_usage=[m['teacher_usage'] for m in ms],
         rejected=[m['rejected_by_reason'] for m in ms], held_after_MiB=round(mem(), 1))

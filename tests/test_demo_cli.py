@@ -1,5 +1,5 @@
-"End to end: `llm2llm demo --tiny` through the console script, and resuming an interrupted run."
-import json, os, signal, subprocess, sys, time
+"End to end: `llm2llm demo --tiny` through the console script, resuming an interrupted or moved run, and `--help`."
+import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 from conftest import LLM2LLM
 
@@ -99,7 +99,7 @@ def test_run_command_on_arithmetic_files(cli, tmp_path):
     # a tiny model folder, made by a short demo run, stands in for a hub model
     assert cli('demo', '--tiny', '--n-test', '14', '--iterations', '1', '--run-dir', tmp_path / 'demo').returncode == 0
     r = cli('run', '--task', 'arithmetic', '--seed-file', tmp_path / 'data/seed.jsonl', '--test-file', test,
-            '--model', tmp_path / 'demo/tiny_model', '--full', '--lr', '3e-3', '--epochs', '2', '--iterations', '2',
+            '--model', tmp_path / 'demo/tiny_model', '--no-lora', '--lr', '3e-3', '--epochs', '2', '--iterations', '2',
             '--run-dir', tmp_path / 'run')
     assert r.returncode == 0, r.stderr
     ms = json.loads((tmp_path / 'run/metrics.json').read_text())['iterations']
@@ -113,3 +113,73 @@ def test_run_command_on_arithmetic_files(cli, tmp_path):
     rates = error_rates(load_run(tmp_path / 'run'))
     assert set(rates) == {'1', '2'} and all(len(v) == 2 for v in rates.values())
     assert plot_error_rates(tmp_path / 'run').axes[0].get_xlabel() == 'steps'
+
+
+def test_a_moved_run_resumes_and_extends(cli, tmp_path):
+    "run.json names the student by folder name and content hash, so a run folder (and its model) can move."
+    first = tmp_path / 'first'
+    assert cli('demo', '--tiny', '--n-test', '14', '--iterations', '1', '--run-dir', first).returncode == 0
+    it0 = (first / 'iter_000/metrics.json').read_text()
+    moved = tmp_path / 'elsewhere/moved'
+    moved.parent.mkdir()
+    shutil.move(str(first), str(moved))   # the tiny model inside it moves too
+    r = cli('demo', '--tiny', '--n-test', '14', '--iterations', '2', '--run-dir', moved)
+    assert r.returncode == 0, r.stderr
+    assert f'resuming {moved}: iterations 0..0 are done' in r.stdout
+    assert (moved / 'iter_000/metrics.json').read_text() == it0   # iteration 0 was not run again
+    ms = json.loads((moved / 'metrics.json').read_text())['iterations']
+    assert [m['iteration'] for m in ms] == [0, 1] and ms[1]['train_size'] == ms[0]['train_size'] + ms[0]['n_generated']
+    # `llm2llm run` with a model folder: move the model and the run, point --model at the new place, extend
+    model = tmp_path / 'models/tiny_model'
+    shutil.copytree(moved / 'tiny_model', model)
+    args = ['run', '--task', 'intents', '--seed-file', moved / 'seed.jsonl', '--test-file', moved / 'test.jsonl',
+            '--no-lora', '--lr', '3e-3', '--epochs', '2']
+    assert cli(*args, '--model', model, '--iterations', '1', '--run-dir', tmp_path / 'r1').returncode == 0
+    it0 = (tmp_path / 'r1/iter_000/metrics.json').read_text()
+    shutil.move(str(model.parent), str(tmp_path / 'other_models'))
+    shutil.move(str(tmp_path / 'r1'), str(tmp_path / 'r2'))
+    r = cli(*args, '--model', tmp_path / 'other_models/tiny_model', '--iterations', '2', '--run-dir', tmp_path / 'r2')
+    assert r.returncode == 0, r.stderr
+    assert 'resuming' in r.stdout and (tmp_path / 'r2/iter_000/metrics.json').read_text() == it0
+    assert [m['iteration'] for m in json.loads((tmp_path / 'r2/metrics.json').read_text())['iterations']] == [0, 1]
+    assert str(tmp_path) not in (tmp_path / 'r2/run.json').read_text()   # no machine path in the run's identity
+
+
+def _help(capsys, *args):
+    from llm2llm.cli import main
+    try: main([*args, '--help'])
+    except SystemExit as e: assert e.code == 0
+    return ' '.join(capsys.readouterr().out.split())
+
+
+def _flag_help(text, flag):
+    "The help of `flag` in a --help text whose whitespace was collapsed."
+    return text.split(f' {flag} ')[1].split(' --')[0]
+
+
+def test_help_follows_the_dataclass_defaults(monkeypatch, capsys):
+    "Changing a default in a config dataclass changes `--help`, with no other edit."
+    from llm2llm.loop import LoopConfig
+    from llm2llm.student import StudentConfig
+    from llm2llm.llm_teachers import Sampling, TeacherConfig
+    assert _flag_help(_help(capsys, 'run'), '--k INT').endswith('(default: 1)')
+    monkeypatch.setattr(LoopConfig.__dataclass_fields__['k'], 'default', 7)
+    monkeypatch.setattr(StudentConfig.__dataclass_fields__['lora_r'], 'default', 64)
+    monkeypatch.setattr(TeacherConfig.__dataclass_fields__['concurrency'], 'default', 3)
+    monkeypatch.setattr(Sampling.__dataclass_fields__['max_tokens'], 'default', 99)
+    for cmd in ('demo', 'run'):
+        text = _help(capsys, cmd)
+        assert _flag_help(text, '--k INT').endswith('(default: 7)'), text
+        assert _flag_help(text, '--lora-r INT').endswith('(default: 64)')
+        assert _flag_help(text, '--teacher-concurrency INT').endswith('(default: 3)')
+        assert _flag_help(text, '--teacher-max-tokens INT').endswith('(default: 99)')
+
+
+def test_demo_help_shows_the_demo_student():
+    "The demo's student settings are the defaults `llm2llm demo --help` shows; `run` shows StudentConfig's."
+    r = subprocess.run([str(LLM2LLM), 'demo', '--help'], capture_output=True, text=True, timeout=300)
+    text = ' '.join(r.stdout.split())
+    assert r.returncode == 0 and _flag_help(text, '--lr FLOAT').endswith('(default: 0.0005)'), text
+    assert _flag_help(text, '--no-chat-template').endswith('(default: False)')
+    for old in ('--full', '--qlora', '--continue-training', '--temperature', '--teacher-4bit', '--concurrency', '--price'):
+        assert f'{old} ' not in text and f'[{old}]' not in text
