@@ -44,7 +44,7 @@ def served(tmp_path_factory):
 def test_loop_with_transformers_serve_teacher_then_replay(served, cli, tmp_path):
     cache = tmp_path / 'teacher_cache.jsonl'
     args = ['demo', '--tiny', '--n-seed', '20', '--n-test', '30', '--iterations', '2', '--teacher', f"openai:{served['model']}",
-            '--teacher-url', served['url'], '--teacher-cache', cache, '--teacher-max-tokens', '64', '--concurrency', '8',
+            '--teacher-url', served['url'], '--teacher-cache', cache, '--teacher-max-tokens', '64', '--teacher-concurrency', '8',
             '--teacher-timeout', '300']
     r = cli(*args, '--run-dir', tmp_path / 'r1', timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
