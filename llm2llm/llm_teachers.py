@@ -425,7 +425,7 @@ def _price(price: str | None) -> tuple[float, float] | None:
 
 # %% ../nbs/04a_llm_teachers.ipynb #c3111154
 def make_teacher(cfg: TeacherConfig, task: Task, sampling: Sampling | None = None, seed: int = 0) -> Teacher:
-    "The teacher `cfg` names: simulated, pool, an OpenAI-compatible server ('openai:MODEL') or a local one ('hf:MODEL')."
+    "The teacher `cfg` names: simulated, pool, an OpenAI-compatible server ('openai:MODEL'), a local 'hf:MODEL'."
     price = _price(cfg.price)
     if cfg.pool_file and cfg.name != 'pool':
         raise ConfigError(f'a pool file is read by the pool teacher only (--teacher pool), not by {cfg.name!r}')
