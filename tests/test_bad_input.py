@@ -1,6 +1,5 @@
 "Bad data and missing models give errors that say what and where, before anything is trained."
 import json, logging
-from pathlib import Path
 import pytest
 from llm2llm.records import DataError
 from llm2llm.synthetic import make_task

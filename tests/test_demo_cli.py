@@ -1,5 +1,5 @@
 "End to end: `llm2llm demo --tiny` through the console script, resuming an interrupted or moved run, and `--help`."
-import json, os, shutil, signal, subprocess, sys, time
+import json, os, shutil, signal, subprocess, time
 from pathlib import Path
 from conftest import LLM2LLM
 

@@ -1,13 +1,12 @@
 """The OpenAI-compatible teacher against a scripted local server: rate limits, server errors, timeouts, malformed
 JSON, empty and badly formatted replies; nothing is lost and the loop goes on; a second run replays from the cache."""
 import hashlib, json, re, time
-from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI, completion
 from llm2llm.records import Example
 from llm2llm.synthetic import IntentTask
 from llm2llm.teacher import ask_teacher
-from llm2llm.llm_teachers import OpenAITeacher, Sampling, TeacherError, ReplayCache
+from llm2llm.llm_teachers import OpenAITeacher, TeacherError, ReplayCache
 
 FILTERS = dict(dedup=0.9, contamination=0.9)   # ask_teacher's thresholds (the loop's are in LoopConfig)
 
