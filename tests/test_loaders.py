@@ -134,4 +134,4 @@ def test_load_task_data(cache):
     d = load_task_data('casehold', n=2, cache_dir=cache, data_files={
         'train': DATA / 'casehold_train.parquet', 'test': DATA / 'casehold_test.jsonl'})
     assert type(d.task).__name__ == 'MultipleChoiceTask' and not d.sample.stratified
-    assert d.task.answer(d.test[0].target) == '1' or d.test[0].target == '1'
+    assert d.test[0].target == '1' and d.task.judge('1', d.test[0])
