@@ -130,3 +130,21 @@ def test_published_classification_files_run_with_the_pool_teacher(cli, tmp_path,
     gen = _jsonl(tmp_path / 'run' / 'iter_000' / 'generated.jsonl')
     assert all(g['teacher'] == 'pool:pool' and g[field] == dict(rows)[g['text'].removesuffix(' please')
                                                                      .removeprefix('now ')] for g in gen)
+
+
+# ---- CaseHOLD on its fixture, through the command line ----
+
+def test_casehold_fixture_runs_with_the_pool_teacher(cli, tmp_path):
+    from llm2llm.synthetic import make_task
+    from llm2llm.student import tiny_student
+    nbs, t = Path(__file__).parents[1] / 'nbs' / 'data', make_task('casehold')
+    files = {s: nbs / f'casehold_fixture_{s}.jsonl' for s in ('seed', 'test', 'pool')}
+    tiny_student(t, t.read(files['seed']) + t.read(files['pool']), tmp_path / 'tiny')
+    r = cli('run', '--task', 'casehold', '--seed-file', files['seed'], '--test-file', files['test'], '--model',
+            tmp_path / 'tiny', '--teacher', 'pool', '--teacher-pool-file', files['pool'], '--run-dir', tmp_path / 'run',
+            '--iterations', '2', '--epochs', '1', '--quiet')
+    assert r.returncode == 0, r.stderr
+    m = [json.loads((tmp_path / 'run' / f'iter_{i:03d}' / 'metrics.json').read_text()) for i in range(2)]
+    gen = _jsonl(tmp_path / 'run' / 'iter_000' / 'generated.jsonl')
+    assert m[0]['n_wrong'] == len(gen) + m[0]['n_rejected'] and m[1]['train_size'] == 30 + len(gen)
+    assert all(set(g) >= {'context', 'option_0', 'option_4', 'label', 'parent', 'teacher'} for g in gen)
