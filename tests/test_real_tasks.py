@@ -54,7 +54,8 @@ def test_the_teachers_bad_items_are_counted_rejections():
 def test_the_checker_accepts_nearly_all_of_the_slices_own_rationales():
     train = GSM.read(gsm8k_slice()['train'])
     bad = [e for e in train if check_steps(e.target.split('####')[0], Fraction(GSM.answer(e.target))) is not None]
-    assert len(train) == 300 and len(bad) <= 9, [e.target for e in bad]   # 1.3 % of the full split is rejected
+    # measured: 5 of the slice's 300 (56 of the full split's 7,473), each a slip or a unit change in GSM8K itself
+    assert len(train) == 300 and len(bad) == 5, [e.target for e in bad]
 
 
 # ---- end to end on the shipped slice ----
