@@ -83,8 +83,8 @@ def test_controls_repeats_match_and_report(cli, tmp_path):
     r = cli('report', study)
     assert r.returncode == 0, r.stderr
     rows = [l for l in r.stdout.splitlines() if l.startswith('| **')]
-    assert [l.split('**')[1] for l in rows] == ['all', 'llm2llm', 'plain', 'random'], r.stdout
-    assert ' ± ' in rows[1] and ' ± ' in rows[2] and 'No plain fine-tuning baseline' not in r.stdout
+    assert [l.split('**')[1] for l in rows] == ['llm2llm', 'all', 'plain', 'random'], r.stdout
+    assert ' ± ' in rows[0] and ' ± ' in rows[2] and 'No plain fine-tuning baseline' not in r.stdout
     assert (study / 'report/report.png').stat().st_size > 1000
     assert (study / 'report/report.md').read_text() == r.stdout.split('\nwrote ')[0].rstrip('\n') + '\n'
 
