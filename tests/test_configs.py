@@ -28,7 +28,7 @@ def _read(path: Path) -> dict:
 
 def test_the_configs_are_there():
     names = {p.relative_to(CONFIGS).as_posix() for p in FILES}
-    demo = {f'demo/{n}.toml' for n in 'llm2llm plain random all oneshot kfold max-steps continue'.split()}
+    demo = {f'demo/{n}.toml' for n in 'llm2llm plain random all oneshot llm2llm-kfold max-steps continue'.split()}
     paper = {f'paper/{t}-{k}.toml' for t in ('gsm8k', 'casehold', 'snips', 'trec', 'sst2') for k in ('t4', '7b')}
     assert names == demo | paper
     assert (CONFIGS / 'README.md').exists()
@@ -51,8 +51,8 @@ def test_config_is_accepted(path):
         make_task(top['task'], top.get('labels'), top.get('target_field'), top.get('descriptions'))
         assert top['task'] in DATASETS and top['seed_file'] == f"data/{top['task']}/seed.jsonl"
     if top.get('match'):
-        assert loop.method in ('plain', 'oneshot'), f'{path}: match goes with method plain or oneshot'
-        assert top['match'] == 'runs/study/llm2llm'
+        assert loop.method in ('plain', 'oneshot', 'random'), f'{path}: match goes with method plain, oneshot or random'
+        assert top['match'] in ('runs/study/llm2llm', 'runs/study/llm2llm-kfold')
 
 
 @pytest.mark.parametrize('path', FILES, ids=lambda p: p.relative_to(CONFIGS).as_posix())
@@ -64,7 +64,7 @@ def test_top_comment_says_how_to_run_it(path):
     else:
         task = _read(path)['']['task']
         assert f'llm2llm data --dataset {task} --fraction ' in head and f'--out data/{task}' in head
-    if _read(path)[''].get('match'): assert 'llm2llm demo configs/demo/llm2llm.toml' in head
+    if m := _read(path)[''].get('match'): assert f"llm2llm demo configs/demo/{m.split('/')[-1]}.toml" in head
 
 
 @pytest.mark.parametrize('path', FILES, ids=lambda p: p.relative_to(CONFIGS).as_posix())
