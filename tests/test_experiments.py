@@ -35,7 +35,8 @@ def test_config_file_gives_the_run_json_of_its_flags(cli, tmp_path):
     again = cli('demo', tmp_path / 'a/config.toml')
     assert again.returncode == 0, again.stderr
     assert (tmp_path / 'a/run.json').read_text() == before
-    assert _metrics(tmp_path / 'a') == _metrics(tmp_path / 'b')
+    untimed = lambda run: [{k: v for k, v in m.items() if not k.endswith('_seconds')} for m in _metrics(run)]
+    assert untimed(tmp_path / 'a') == untimed(tmp_path / 'b')   # the same run: the same numbers
     # a flag beside the file wins over it; a changed setting is refused by the run folder, which keeps its files
     c = cli('demo', tmp_path / 'b.toml', '--k', '3')
     assert c.returncode == 2 and 'loop.k: 2 -> 3' in c.stderr
@@ -68,14 +69,17 @@ def test_controls_repeats_match_and_report(cli, tmp_path):
         assert all(m['n_asked'] == 0 and m['train_size'] == 24 and m['teacher_usage'] == {'calls': 0} for m in plain)
         assert _json(study / f'plain/seed-{s}/run.json')['teacher'] is None
         assert _jsonl(study / f'plain/seed-{s}/seed.jsonl') == _jsonl(study / f'llm2llm/seed-{s}/seed.jsonl')
-    # random: as many seeds asked about as there were errors, drawn at random; all: every seed
-    r = cli(*SMALL, '--method', 'random', '--run-dir', study / 'random')
+    # random: as many seeds asked about in each iteration as the matched LLM2LLM run, drawn at random
+    r = cli(*SMALL, '--repeats', '2', '--method', 'random', '--match', study / 'llm2llm', '--run-dir', study / 'random')
     assert r.returncode == 0, r.stderr
-    ms = _metrics(study / 'random')
-    assert [m['n_asked'] for m in ms] == [m['n_wrong'] for m in ms] and ms[0]['n_wrong'] > 0
-    asked = {g['parent'] for g in _jsonl(study / 'random/iter_000/generated.jsonl')}
-    wrong = {p['id'] for p in _jsonl(study / 'random/iter_000/pred_seed.jsonl') if p['error']}
-    assert asked != wrong   # not the wrong seeds (the draw is at random; 24 seeds make a tie unlikely)
+    for s in (0, 1):
+        ref, ms = _metrics(study / f'llm2llm/seed-{s}'), _metrics(study / f'random/seed-{s}')
+        assert [m['n_asked_seeds'] for m in ms] == [m['n_asked_seeds'] for m in ref] and ms[0]['n_asked_seeds'] > 0
+        parents = {g['parent'] for g in _jsonl(study / f'random/seed-{s}/iter_000/generated.jsonl')}
+        parents |= {x['parent'] for x in _jsonl(study / f'random/seed-{s}/iter_000/rejected.jsonl')}
+        assert len(parents) == ms[0]['n_asked_seeds']
+        counts = ','.join(str(m['n_asked_seeds']) for m in ref)
+        assert f'counts = "{counts}"' in (study / f'random/seed-{s}/config.toml').read_text()
     r = cli(*SMALL, '--method', 'all', '--iterations', '1', '--run-dir', study / 'all')
     assert r.returncode == 0, r.stderr
     assert _metrics(study / 'all')[0]['n_asked'] == 24
