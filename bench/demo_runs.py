@@ -1,13 +1,13 @@
-"""Run `llm2llm demo` once per random seed and print a table of what changed.
+"""Run `llm2llm demo` once per random seed and print a table of what changed, with each run's wall time.
 
-    .venv/bin/python bench/demo_runs.py                                   # the demo: SmolLM2-135M, seeds 0 1 2 (~3 min each on 2 cores)
-    .venv/bin/python bench/demo_runs.py --args "--iterations 1 --epochs 6"    # plain fine-tuning on the seeds, 48 steps
-    .venv/bin/python bench/demo_runs.py --args "--iterations 1 --epochs 12"   # plain fine-tuning on the seeds, 96 steps
-    .venv/bin/python bench/demo_runs.py --args "--max-steps 48"               # the loop with 48 steps in every iteration
+    .venv/bin/python bench/demo_runs.py                                   # the demo: SmolLM2-135M, seeds 0 1 2
+    .venv/bin/python bench/demo_runs.py --args "--error-rule kfold --folds 3 --iterations 2"   # LLM2LLM with kfold
+    .venv/bin/python bench/demo_runs.py --args "--epochs 4 --min-steps 0 --lr 5e-4"   # the former, lighter training
     .venv/bin/python bench/demo_runs.py --tiny                            # the tiny random model (seconds each)
 
 Each run gets its own folder under bench/runs/ (an existing one resumes: delete it to time a run again).
-These commands produced the figures quoted in README.md.
+The README's demo table comes from the study of `nbs/14_controls.ipynb` (`llm2llm report`); this script
+times the demo itself.
 """
 import argparse, json, re, shlex, subprocess, sys, time
 from pathlib import Path
