@@ -72,16 +72,16 @@ def _add_shared(p: argparse.ArgumentParser, student: tuple, **student_kw):
     "A config file, the loop's, the student's and the teacher's flags, repeats, matching, and --quiet."
     p.add_argument('config', nargs='?', metavar='CONFIG.toml',
                    help='a TOML file of settings (sections [loop], [student], ...); flags given beside it win')
-    _add_config(p, *_LOOP, choices={'error_rule': sorted(ERROR_RULES), 'method': list(METHODS)})
-    _add_config(p, *student, **student_kw)
-    _add_config(p, *_TEACHER); _add_config(p, *_SAMPLING)
-    g = p.add_argument_group('experiment')
+    g = p.add_argument_group('experiment', 'Repeats with other random seeds, and the budget of a run to match.')
     g.add_argument('--repeats', type=int, help='run the experiment this many times, with random seeds seed, seed+1, '
                                                 '... in RUN_DIR/seed-N (default: 1, in RUN_DIR itself)')
     g.add_argument('--seeds', type=int, nargs='+', metavar='SEED', help='or: the random seeds of the repeats')
     g.add_argument('--match', metavar='RUN_DIR', help="a finished run to match: 'plain' trains as many optimizer "
-                   "steps as its last iteration, 'oneshot' asks for as many examples as it trained on "
-                   '(RUN_DIR/seed-N for repeats, when there)')
+                   "steps as its last iteration, 'random' asks about as many seeds in each iteration, 'oneshot' "
+                   'asks for as many examples as it trained on (RUN_DIR/seed-N for repeats, when there)')
+    _add_config(p, *_LOOP, choices={'error_rule': sorted(ERROR_RULES), 'method': list(METHODS)})
+    _add_config(p, *student, **student_kw)
+    _add_config(p, *_TEACHER); _add_config(p, *_SAMPLING)
     p.add_argument('--quiet', action='store_true', default=None, help='print nothing but errors')
 
 # %% ../nbs/07_cli.ipynb #5d8d0cf0
