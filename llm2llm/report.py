@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 from .runs import load_metrics
+from .teacher import sum_usage
 
 # %% auto #0
 __all__ = ['OKABE_ITO', 'find_runs', 'RunSummary', 'summarize', 'Experiment', 'group', 'row', 'Report', 'report', 'plot_report',
@@ -107,11 +108,7 @@ def _per_iteration(e: Experiment, key: str) -> list[float]:
 
 # %% ../nbs/06b_report.ipynb #d8af40fc
 def _usage(r: RunSummary) -> dict:
-    u: dict = {}
-    for m in r.metrics:
-        for k, v in (m.get('teacher_usage') or {}).items():
-            if isinstance(v, (int, float)): u[k] = u.get(k, 0) + v
-    return u
+    return sum_usage(m.get('teacher_usage') or {} for m in r.metrics)
 
 def _seconds(r: RunSummary) -> float:
     return sum(m.get(k) or 0 for m in r.metrics for k in ('train_seconds', 'eval_seconds', 'rule_seconds',
@@ -121,7 +118,7 @@ def row(e: Experiment) -> dict:
     "The experiment's numbers: means over its runs (and the sd of the last test accuracy)."
     last = [r.metrics[-1] for r in e.runs if r.metrics]
     acc, sd = _mean_sd([m['test_accuracy'] for m in last if m.get('test_accuracy') is not None] or [math.nan])
-    mean = lambda xs: statistics.fmean(xs) if xs else 0
+    mean, usage = (lambda xs: statistics.fmean(xs) if xs else 0), [_usage(r) for r in e.runs]
     stops = {s: sum(r.stop_reason == s for r in e.runs) for s in sorted({r.stop_reason for r in e.runs})}
     return {'experiment': e.name, 'description': e.description, 'runs': len(e.runs),
             'test_by_iteration': _per_iteration(e, 'test_accuracy'), 'test_last': acc, 'test_last_sd': sd,
@@ -129,9 +126,9 @@ def row(e: Experiment) -> dict:
             'added': mean([m.get('n_generated_in_train', 0) for m in last]),
             'steps_last': mean([m.get('steps', 0) for m in last]),
             'errors_by_iteration': _per_iteration(e, 'n_wrong'),
-            'teacher_calls': mean([_usage(r).get('calls', 0) for r in e.runs]),
-            'tokens': mean([_usage(r).get('prompt_tokens', 0) + _usage(r).get('completion_tokens', 0) for r in e.runs]),
-            'cost_usd': mean([_usage(r).get('cost_usd', 0) for r in e.runs]),
+            'teacher_calls': mean([u.get('calls', 0) for u in usage]),
+            'tokens': mean([u.get('prompt_tokens', 0) + u.get('completion_tokens', 0) for u in usage]),
+            'cost_usd': mean([u.get('cost_usd', 0) for u in usage]),
             'stops': stops, 'seconds': mean([_seconds(r) for r in e.runs])}
 
 # %% ../nbs/06b_report.ipynb #bb708cda
