@@ -17,8 +17,8 @@ from .tasks import Task
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student', 'load_model', 'gguf_to_folder',
-           'model_identity', 'Student', 'train_steps', 'generate_batched']
+__all__ = ['StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student', 'auto_dtype', 'load_model',
+           'gguf_to_folder', 'model_identity', 'Student', 'train_steps', 'generate_batched']
 
 # %% ../nbs/03_student.ipynb #635e88f0
 @dataclass
@@ -44,7 +44,7 @@ class StudentConfig:
     max_length: int = 512            # prompt + target tokens; longer prompts are cut from the left
     eval_batch_size: int = 32        # prompts per `generate` call, examples per scoring pass
     chat_template: bool | None = None  # wrap prompts in the tokenizer's chat template (None: if it has one)
-    dtype: str | None = None         # 'bfloat16', 'float16', 'float32'; None: bf16 on a GPU that has it, else fp32
+    dtype: str | None = None         # 'bfloat16', 'float16', 'float32'; None: `auto_dtype` (by the GPU's compute capability)
     eval_margin: float = 1.25        # a task without a budget: this times the longest seed target's tokens, plus 8
     seed: int = 0                    # the seed of each fit (the shuffle, dropout, new LoRA adapters)
 
@@ -146,11 +146,33 @@ def _device() -> torch.device:
     if mps is not None and mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
-# %% ../nbs/03_student.ipynb #1af5a81f
+# %% ../nbs/03_student.ipynb #2f8e3e04
+def auto_dtype(device_type: str,                      # 'cuda', 'cpu', 'mps'
+               capability: tuple[int, int] | None = None,  # the CUDA compute capability, e.g. (7, 5) for a T4
+               full: bool = False,                    # full fine-tuning (no LoRA, no 4-bit)
+               ) -> str:
+    "The dtype to load a student's weights in when none is given: bf16 from capability 8.0, fp16 below, else fp32."
+    if device_type != 'cuda' or capability is None: return 'float32'
+    if tuple(capability) >= (8, 0): return 'bfloat16'
+    return 'float32' if full else 'float16'
+
+# %% ../nbs/03_student.ipynb #726afbd0
+def _full(cfg: StudentConfig) -> bool: return not cfg.lora and cfg.quantize is None
+
 def _dtype(cfg: StudentConfig, device: torch.device):
-    "The dtype `cfg` asks for, else bfloat16 on a GPU that has it, else float32."
+    "The dtype `cfg` asks for, else `auto_dtype` for `device`."
     if cfg.dtype: return getattr(torch, cfg.dtype)
-    return torch.bfloat16 if device.type == 'cuda' and torch.cuda.is_bf16_supported() else torch.float32
+    cap = torch.cuda.get_device_capability(device) if device.type == 'cuda' else None
+    return getattr(torch, auto_dtype(device.type, cap, _full(cfg)))
+
+# %% ../nbs/03_student.ipynb #586ff371
+def _mixed_precision(cfg: StudentConfig, device_type: str, capability: tuple[int, int] | None) -> str | None:
+    "accelerate's `mixed_precision` for training `cfg` on this device: 'fp16' below compute capability 8.0, else None."
+    if cfg.dtype == 'float16' and _full(cfg):
+        raise ConfigError("full fine-tuning in float16 weights cannot be loss-scaled: leave dtype=None (float32 weights "
+                          "under float16 autocast on a GPU older than compute capability 8.0) or train LoRA")
+    if device_type != 'cuda' or capability is None or tuple(capability) >= (8, 0): return None
+    return 'fp16' if cfg.dtype in (None, 'float16') else None
 
 # %% ../nbs/03_student.ipynb #f5fae8c8
 def _quantized(cfg: StudentConfig, device: torch.device, dtype: torch.dtype) -> dict:
@@ -348,7 +370,9 @@ def _train(self: Student, model, data: list, total: int, g: torch.Generator, des
     "Train `model` for `total` optimizer steps over shuffles of `data` drawn from `g`; the mean loss of each epoch."
     from accelerate import Accelerator
     opt, sched = _optimizer(model, self.cfg, total)
-    acc = Accelerator(gradient_accumulation_steps=self.cfg.grad_accum, cpu=self.device.type == 'cpu')
+    cap = torch.cuda.get_device_capability(self.device) if self.device.type == 'cuda' else None
+    acc = Accelerator(gradient_accumulation_steps=self.cfg.grad_accum, cpu=self.device.type == 'cpu',
+                      mixed_precision=_mixed_precision(self.cfg, self.device.type, cap))
     model, opt = acc.prepare(model, opt)
     epoch_losses, step = [], 0
     with Progress(total, desc, self.progress, disable=not acc.is_local_main_process) as bar:
