@@ -14,7 +14,8 @@ from .tasks import Task
 from .synthetic import make_task
 
 # %% auto #0
-__all__ = ['DATASETS', 'DatasetSpec', 'load_split', 'SeedSample', 'sample_seeds', 'TaskData', 'load_task_data', 'gsm8k_slice']
+__all__ = ['DATASETS', 'DatasetSpec', 'load_split', 'SeedSample', 'sample_seeds', 'TaskData', 'load_task_data', 'gsm8k_slice',
+           'trec_style']
 
 # %% ../nbs/02a_loaders.ipynb #96d6fb38
 @dataclass
@@ -282,4 +283,10 @@ def load_task_data(name: str,                      # a data set in `DATASETS`
 def gsm8k_slice() -> dict[str, Path]:
     "The shipped GSM8K slice's files by split, for `load_task_data('gsm8k', data_files=gsm8k_slice())`."
     folder = Path(str(importlib.resources.files('llm2llm') / 'data' / 'gsm8k'))
+    return {'train': folder / 'train.jsonl', 'test': folder / 'test.jsonl'}
+
+# %% ../nbs/02a_loaders.ipynb #c0ce99d4
+def trec_style() -> dict[str, Path]:
+    "48 TREC-style questions shipped with llm2llm, by split, for `load_task_data('trec', data_files=trec_style())`."
+    folder = Path(str(importlib.resources.files('llm2llm') / 'data' / 'trec_style'))
     return {'train': folder / 'train.jsonl', 'test': folder / 'test.jsonl'}

@@ -1,7 +1,8 @@
 """The stepping tutorial in a real browser: JupyterLab on localhost, headless Chromium driven by Playwright.
 
 It opens nbs/11_step_through.ipynb (a copy), runs it with the tiny model, clicks "Run next iteration" twice
-and checks that the widget shows each new iteration's plot and tables. A screenshot is saved to
+and checks that the widget shows each new iteration's plot and tables, and the phases (training, asking the
+teacher) while the click's work runs on the kernel's main thread. A screenshot is saved to
 tests/artifacts/step_through.png.
 """
 import os, secrets, shutil, socket, subprocess, sys, time, urllib.request
@@ -64,6 +65,11 @@ def test_step_through_tutorial_in_chromium(lab):
             button = page.get_by_role('button', name='Run next iteration')
             expect(button).to_be_visible(timeout=120_000)
             expect(button).to_be_enabled(timeout=60_000)
+            # every text the widget shows while it works: the updates made during the click's callback must arrive
+            page.evaluate("""() => { window.__seen = new Set();
+                new MutationObserver(() => document.querySelectorAll('.widget-html-content').forEach(
+                    e => window.__seen.add(e.textContent))).observe(document.body, {subtree: true, childList: true,
+                                                                                    characterData: true}); }""")
             for it in (0, 1):
                 button.click()
                 # the dropdown offers the new iteration, the phase is back to idle, the plot is drawn
@@ -72,6 +78,9 @@ def test_step_through_tutorial_in_chromium(lab):
                 img = page.locator('.widget-tab img, .jupyter-widget-tab img, .lm-TabPanel img').first
                 expect(img).to_be_visible(timeout=30_000)
                 assert page.evaluate("el => el.naturalWidth > 200", img.element_handle()), 'the accuracy plot is empty'
+            seen = page.evaluate('() => [...window.__seen]')
+            assert any('iteration 1: training' in s for s in seen), seen   # shown while the step was running
+            assert any('iteration 1: asking the teacher' in s for s in seen), seen
             select = page.locator('select', has=page.locator('option', has_text='iteration 0'))
             assert select.evaluate('s => s.options[s.selectedIndex].text').replace('\xa0', ' ') == 'iteration 1'   # shows the newest iteration
             # the lineage table of the new iteration and the flips since the last one

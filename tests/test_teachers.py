@@ -214,7 +214,7 @@ def test_stepper_shows_teacher_progress_and_can_stop_during_the_teacher_phase(tm
         return _loop_script(prompt, n, body)
     with FakeOpenAI(script) as srv:
         teacher = OpenAITeacher('fake-model', base_url=srv.url, cache=tmp_path / 'c.jsonl', concurrency=2)
-        st = LoopStepper(d.task, d.student, teacher, d.seeds, d.test, d.run_dir, d.cfg)
+        st = LoopStepper(d.task, d.student, teacher, d.seeds, d.test, d.run_dir, d.cfg, background=True)   # Stop needs a thread
         seen = []
         report = st._report
         def spy(desc, done, total):
