@@ -2,6 +2,11 @@
 giving its memory back, and the loop with student and teacher sharing the GPU. Prints a table; `--out FILE` saves it as JSON.
 
     python bench/gpu_check.py [--out results.json]
+    python bench/gpu_check.py --as-t4     # the T4 path on any GPU: float16 weights, accelerate's loss scaler
+
+`--as-t4` runs in its own process (accelerate's mixed precision is fixed once per process): it reports compute
+capability 7.5, so the student loads in float16 and trains under float16 autocast with a loss scaler, LoRA and full
+fine-tuning (float32 weights), and checks that the losses are finite and fall.
 
 Uses a random Llama with a BPE tokenizer (no hub on the GPU machines we test on), so accuracy means nothing here:
 it checks that the paths run, what dtype and device they use, and what memory they hold."""
@@ -32,10 +37,32 @@ def teacher_round(th: HFTeacher, task, seeds) -> dict:
                 after_release_MiB=round(mem() - m0, 1), released=th.lm is None)
 
 
+def as_t4():
+    "The student as on a T4: capability 7.5 reported, so float16 weights (LoRA) or float32 (full) under fp16 autocast."
+    assert torch.cuda.is_available(), '--as-t4 needs a CUDA GPU'
+    torch.cuda.get_device_capability = lambda *a, **k: (7, 5)
+    from llm2llm.student import _mixed_precision
+    task, tmp = IntentTask(), Path(tempfile.mkdtemp())
+    sp = task.make_splits(n_seed=40, n_test=40, seed=0)
+    base = tiny_student(task, sp['seed'] + sp['pool'], tmp / 'model', hidden=256, layers=4)
+    for name, cfg in [('T4 path: LoRA, fp16 weights', replace(base, lora=True, lr=1e-3, epochs=4)),
+                      ('T4 path: full, fp32 weights', replace(base, lora=False, lr=1e-3, epochs=4))]:
+        st = Student(cfg, task)
+        fit = st.fit(sp['seed'], seed=0)
+        dtypes = sorted({str(p.dtype) for p in st.model.parameters()})
+        ok = fit['train_loss_last_epoch'] == fit['train_loss_last_epoch'] and fit['train_loss_last_epoch'] < fit['train_loss_first_epoch']
+        print(json.dumps({'check': name, 'mixed_precision': _mixed_precision(cfg, 'cuda', (7, 5)), 'param_dtypes': dtypes,
+                          'loss_first': round(fit['train_loss_first_epoch'], 4), 'loss_last': round(fit['train_loss_last_epoch'], 4),
+                          'finite_and_falling': ok}), flush=True)
+        del st; torch.cuda.empty_cache()
+
+
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--out'); ap.add_argument('--dry-run', action='store_true', help='on a CPU, without the 4-bit checks')
     ap.add_argument('--big-teacher', action='store_true', help='also a ~1B random teacher, to see its memory come back')
+    ap.add_argument('--as-t4', action='store_true', help='only the T4 path (compute capability 7.5): fp16 with a loss scaler')
     a = ap.parse_args()
+    if a.as_t4: return as_t4()
     assert torch.cuda.is_available() or a.dry_run, 'this check needs a CUDA GPU (or --dry-run)'
     cuda = torch.cuda.is_available()
     rows, tmp = [], Path(tempfile.mkdtemp())
