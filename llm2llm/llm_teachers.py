@@ -48,6 +48,7 @@ class TeacherConfig:
     price: str | None = None         # 'IN,OUT': USD per million prompt and completion tokens, e.g. 0.15,0.60
     api_key_env: str = 'OPENAI_API_KEY'  # the environment variable that holds the API key
     pool_file: str | None = None     # JSONL file of real labelled examples the pool teacher answers from
+    keep_loaded: bool = False        # hf: keep the model loaded between rounds (when it fits beside the student)
 
 # %% ../nbs/04a_llm_teachers.ipynb #1d12a6e1
 class ReplayCache:
@@ -429,6 +430,8 @@ def make_teacher(cfg: TeacherConfig, task: Task, sampling: Sampling | None = Non
     price = _price(cfg.price)
     if cfg.pool_file and cfg.name != 'pool':
         raise ConfigError(f'a pool file is read by the pool teacher only (--teacher pool), not by {cfg.name!r}')
+    if cfg.keep_loaded and not cfg.name.startswith('hf:'):
+        raise ConfigError(f'keep_loaded is for a teacher loaded in this process (hf:MODEL), not {cfg.name!r}')
     if cfg.name == 'pool':
         if not cfg.pool_file:
             raise ConfigError('the pool teacher needs a pool file: set pool_file (--teacher-pool-file FILE)')
@@ -441,6 +444,7 @@ def make_teacher(cfg: TeacherConfig, task: Task, sampling: Sampling | None = Non
     sampling = sampling or Sampling()
     if sampling.seed is None: sampling = replace(sampling, seed=seed)
     if backend == 'hf':
-        return HFTeacher(model, gguf_file=cfg.gguf_file, sampling=sampling, cache=cache, quantize=cfg.quantize)
+        return HFTeacher(model, gguf_file=cfg.gguf_file, sampling=sampling, cache=cache, quantize=cfg.quantize,
+                         keep_loaded=cfg.keep_loaded)
     return OpenAITeacher(model, base_url=cfg.url, api_key_env=cfg.api_key_env, sampling=sampling, cache=cache,
                          price=price, concurrency=cfg.concurrency, timeout=cfg.timeout, max_attempts=cfg.max_attempts)
