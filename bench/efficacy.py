@@ -13,7 +13,8 @@ The study, on the demo's intent task with the library's default student (SmolLM2
 1. `llm2llm-kfold`: LLM2LLM with the kfold error rule (the paper's rule finds no errors once the student is
    trained to the defaults), 3 folds, 2 iterations;
 2. `random`: as many seeds per iteration as (1) asked about, drawn at random, same teacher and filters;
-3. `plain`: no teacher, as many optimizer steps as (1)'s last student.
+3. `plain`: no teacher, as many optimizer steps as (1)'s last student, and as many iterations: iteration i
+   trains with random seed s + i, as (1)'s does, so its iterations show what retraining alone changes.
 Runs go to bench/runs/efficacy/NAME/seed-N (they resume); the report is printed and written, with the date, the
 machine and the commit, to bench/results/efficacy-DATE.md. The teacher's replies are cached (the replay cache),
 so running the study again asks nothing that was asked before.
@@ -95,7 +96,7 @@ def main():
         ms = load_metrics(ref)
         counts = ','.join(str(m['n_asked_seeds']) for m in ms)
         run('random', s, LoopConfig(seed=s, method='random', counts=counts, iterations=len(ms)), teacher=teacher)
-        run('plain', s, LoopConfig(seed=s, method='plain', iterations=1), {'max_steps': ms[-1]['steps']})
+        run('plain', s, LoopConfig(seed=s, method='plain', iterations=len(ms)), {'max_steps': ms[-1]['steps']})
 
     rep = write_report([out], out / 'report')
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
