@@ -1,11 +1,11 @@
 """The stepping tutorial in a real browser: JupyterLab on localhost, headless Chromium driven by Playwright.
 
-It opens nbs/11_step_through.ipynb (a copy), runs it with the tiny model, clicks "Run next iteration" twice
+It opens nbs/11_step_through.ipynb (a copy without its `stepper.run()` cell), runs it with the tiny model, clicks "Run next iteration" twice
 and checks that the widget shows each new iteration's plot and tables, and the phases (training, asking the
 teacher) while the click's work runs on the kernel's main thread. A screenshot is saved to
 tests/artifacts/step_through.png.
 """
-import os, secrets, shutil, socket, subprocess, sys, time, urllib.request
+import json, os, secrets, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -25,7 +25,11 @@ def _free_port():
 def lab(tmp_path):
     assert Path(CHROMIUM).exists(), 'Chromium is missing: apt-get install chromium (.ci/run does)'
     work = tmp_path / 'nbs'; work.mkdir()
-    shutil.copy(ROOT / 'nbs' / '11_step_through.ipynb', work)
+    nb = json.loads((ROOT / 'nbs' / '11_step_through.ipynb').read_text(encoding='utf-8'))
+    run_cells = [c for c in nb['cells'] if ''.join(c['source']).strip() == 'stepper.run()']
+    assert len(run_cells) == 1, 'the tutorial runs its iterations from code in one cell: stepper.run()'
+    nb['cells'].remove(run_cells[0])   # here the test clicks instead
+    (work / '11_step_through.ipynb').write_text(json.dumps(nb), encoding='utf-8')
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, 'LLM2LLM_TINY': '1', 'LLM2LLM_RUN_DIR': str(tmp_path / 'run'), 'HF_HUB_OFFLINE': '1', 'TQDM_DISABLE': '1'}
     env.pop('IN_TEST', None)
