@@ -5,7 +5,7 @@
 # %% ../nbs/09_colab.ipynb #25469371
 from __future__ import annotations
 import os, sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 from .student import auto_dtype

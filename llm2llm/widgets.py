@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_widgets.ipynb #cf3c6112
 from __future__ import annotations
-import html, io, sys, threading, traceback, types, warnings
+import html, io, threading, traceback, warnings
 from dataclasses import replace
 from pathlib import Path
 import ipywidgets as W
