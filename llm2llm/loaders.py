@@ -280,13 +280,16 @@ def load_task_data(name: str,                      # a data set in `DATASETS`
     return TaskData(task, s.seeds, test, s.rest, s)
 
 # %% ../nbs/02a_loaders.ipynb #60ea1c94
+def _shipped(name: str) -> dict[str, Path]:
+    "The train and test files of the data set `name` that ships inside the package (`llm2llm/data/NAME/`)."
+    folder = Path(str(importlib.resources.files('llm2llm') / 'data' / name))
+    return {'train': folder / 'train.jsonl', 'test': folder / 'test.jsonl'}
+
 def gsm8k_slice() -> dict[str, Path]:
     "The shipped GSM8K slice's files by split, for `load_task_data('gsm8k', data_files=gsm8k_slice())`."
-    folder = Path(str(importlib.resources.files('llm2llm') / 'data' / 'gsm8k'))
-    return {'train': folder / 'train.jsonl', 'test': folder / 'test.jsonl'}
+    return _shipped('gsm8k')
 
 # %% ../nbs/02a_loaders.ipynb #c0ce99d4
 def trec_style() -> dict[str, Path]:
     "48 TREC-style questions shipped with llm2llm, by split, for `load_task_data('trec', data_files=trec_style())`."
-    folder = Path(str(importlib.resources.files('llm2llm') / 'data' / 'trec_style'))
-    return {'train': folder / 'train.jsonl', 'test': folder / 'test.jsonl'}
+    return _shipped('trec_style')

@@ -29,7 +29,7 @@ def _metrics(run) -> list[dict]:
     return list(run)
 
 # %% ../nbs/06_viz.ipynb #7253b7f8
-_BLUE, _VERMILLION, _ORANGE, _GREEN, _SKY = '#0072B2', '#D55E00', '#E69F00', '#009E73', '#56B4E9'   # Okabe & Ito
+_BLUE, _VERMILLION, _ORANGE, _SKY = '#0072B2', '#D55E00', '#E69F00', '#56B4E9'   # from Okabe & Ito's palette
 
 def _legend_below(ax, handles=None, labels=None, ncol: int = 3, lines: int = 2):
     "A legend under the axes and the `lines` lines of text below them (tick labels, x label), where it covers nothing."

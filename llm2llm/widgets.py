@@ -256,11 +256,9 @@ def run(self: LoopStepper, wait: bool = True):
 # %% ../nbs/08_widgets.ipynb #f25e3bea
 @patch
 def _click(self: LoopStepper, n: int | None):
-    "A button's callback: run `n` more iterations."
-    if not self._start(): return
-    if self.background:
-        self._thread = threading.Thread(target=self._work, args=(n,), daemon=True); self._thread.start()
-    else: self._work(n)
+    "A button's callback: `step(n)` without waiting for a thread; an error stays in the widget and `.error`."
+    try: self.step(n, wait=False)
+    except Exception: pass   # `_work` has shown it; there is no cell to raise it in
 
 # %% ../nbs/08_widgets.ipynb #52c9ab82
 @patch
