@@ -65,6 +65,9 @@ def main():
     if a.as_t4: return as_t4()
     assert torch.cuda.is_available() or a.dry_run, 'this check needs a CUDA GPU (or --dry-run)'
     cuda = torch.cuda.is_available()
+    import importlib.util
+    four_bit = cuda and importlib.util.find_spec('bitsandbytes') is not None   # the 4-bit rows need bitsandbytes
+    if cuda and not four_bit: print('bitsandbytes is not installed: the 4-bit rows are skipped', flush=True)
     rows, tmp = [], Path(tempfile.mkdtemp())
     task = IntentTask()
     sp = task.make_splits(n_seed=40, n_test=40, seed=0)
@@ -77,7 +80,7 @@ def main():
         kw = {'check': name, **kw}; rows.append(kw); print(json.dumps(kw), flush=True)
 
     for name, cfg in [('student bf16 LoRA', replace(base, lora=True, lr=1e-3, epochs=2)),
-                      ('student QLoRA 4-bit', replace(base, lora=True, quantize='4bit', lr=1e-3, epochs=2))][:2 if cuda else 1]:
+                      ('student QLoRA 4-bit', replace(base, lora=True, quantize='4bit', lr=1e-3, epochs=2))][:2 if four_bit else 1]:
         if cuda: torch.cuda.reset_peak_memory_stats()
         m0 = mem()
         t = time.time(); st = Student(cfg, task); load_s = time.time() - t
@@ -90,7 +93,7 @@ def main():
         del st
         if cuda: torch.cuda.empty_cache()
 
-    for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')][:2 if cuda else 1]:
+    for name, q in [('teacher bf16', None), ('teacher 4-bit', '4bit')][:2 if four_bit else 1]:
         row(name, **teacher_round(HFTeacher(teacher_dir, sampling=Sampling(max_tokens=32, seed=0), quantize=q, batch_size=8), task, sp['seed'][:12]))
 
     if a.big_teacher:   # a ~1B-parameter random Llama: does the teacher hand its memory back before the student trains?

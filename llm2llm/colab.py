@@ -153,8 +153,8 @@ def estimate_run(student: ModelShape, n_seeds: int, n_test: int,
     "Forecast peak GPU memory and time of a run from the models' shapes and the GPU's published peak figures."
     flops, bw, _ = GPU_SPECS[gpu]
     n = student.params
-    train_tok = (iterations + extra_trainings * iterations) * steps * batch_size * seq_len
-    t_train = (4 if lora else 6) * n * train_tok / (0.3 * flops)
+    per_step = (4 if lora else 6) * n * batch_size * seq_len / (0.3 * flops)
+    t_train = (iterations + extra_trainings * iterations) * steps * max(0.15, per_step)   # measured floor: bench/speed.py
     decode = lambda params, byts, eff, steps_: steps_ * max(0.02, params * byts / (eff * bw))
     t_eval = iterations * decode(n, 2, 0.6, -(-(n_seeds + n_test) // eval_batch) * new_tokens)
     requests = requests if requests is not None else iterations * max(1, n_seeds // 3)

@@ -360,7 +360,9 @@ def _step(model, batch: dict, acc, opt, sched) -> float:
         out = model(**{k: v.to(acc.device) for k, v in batch.items()})
         acc.backward(out.loss)
         opt.step()                                  # accelerate skips it until `grad_accum` passes are in
-        if acc.sync_gradients: sched.step()         # the schedule counts optimizer steps, not passes
+        if acc.sync_gradients and not acc.optimizer_step_was_skipped:
+            sched.step()                            # the schedule counts optimizer steps taken, not passes, nor the
+                                                    # steps fp16's loss scaler skipped (inf/nan gradients)
         opt.zero_grad()
     return out.loss.item()
 
