@@ -94,7 +94,18 @@ def test_step_through_tutorial_in_chromium(lab):
             expect(page.get_by_text('Iteration 1:')).to_be_visible()
             assert table.locator('tr').count() >= 2, 'no wrong seed listed'
             page.get_by_role('tab', name='flipped').click()
-            expect(page.get_by_text('flipped from iteration 0 to 1')).to_be_visible(timeout=30_000)
+            heading = page.get_by_text('flipped from iteration 0 to 1')
+            expect(heading).to_be_visible(timeout=30_000)
+            # the flip table: one row per flipped seed under its heading, with the answers before → after and the
+            # generated examples trained for it
+            flips = page.locator('table.llm2llm', has=page.locator('th', has_text='answer before → after'))
+            expect(flips).to_be_visible()
+            expect(flips.locator('th', has_text='trained on in iteration 1, written for it')).to_have_count(1)
+            n = int(heading.text_content().split()[0])
+            assert flips.locator('tr').count() == n + 1, (n, flips.inner_text())
+            for row in flips.locator('tr').all()[1:]:
+                way, *_, answers, _trained = [c.inner_text() for c in row.locator('td').all()]
+                assert way in ('fixed ✔', 'broken ✘') and '→' in answers, row.inner_text()
             page.get_by_role('tab', name='accuracy').click()
             page.screenshot(path=str(ARTIFACTS / 'step_through.png'), full_page=True)
         finally:
