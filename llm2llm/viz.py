@@ -125,11 +125,22 @@ def _order(rows: list[list[bool]]) -> list[int]:
     return sorted(range(len(rows)), key=key)
 
 # %% ../nbs/06_viz.ipynb #7ae5b1c8
-def _seed_labels(ax, preds: list[dict], ids: list[str], max_labels: int):
-    "Label the rows of `ax` with each seed's id and gold answer, or not at all past `max_labels` rows."
+_NOT_INPUT = ('id', 'source', 'parent', 'iteration', 'teacher', 'meta')
+
+def _seed_texts(rv: RunView) -> dict[str, str]:
+    "Each seed's input as a person reads it (its first input field), by id, from the run's first training set."
+    out = {}
+    for r in (rv.train[0] if rv.train else []):
+        gold = {p['id']: p['target'] for p in rv.seed_preds[0]}.get(r['id'])
+        out[r['id']] = next((v for k, v in r.items() if k not in _NOT_INPUT and isinstance(v, str) and v != gold), r['id'])
+    return out
+
+def _seed_labels(ax, preds: list[dict], ids: list[str], max_labels: int, texts: dict[str, str] | None = None):
+    "Label the rows of `ax` with each seed's text (else its id) and gold answer, or not at all past `max_labels` rows."
     if len(ids) > max_labels: return ax.set_yticks([])
-    tgt = {p['id']: p['target'] for p in preds}
-    ax.set_yticks(range(len(ids)), [f'{i} ({tgt[i][:18]})' for i in ids], fontsize=6)
+    tgt, texts = {p['id']: p['target'] for p in preds}, texts or {}
+    short = lambda s, n: s if len(s) <= n else s[:n - 1] + '…'
+    ax.set_yticks(range(len(ids)), [f'{short(texts.get(i, i), 34)} ({tgt[i][:18]})' for i in ids], fontsize=6)
 
 # %% ../nbs/06_viz.ipynb #2de95135
 def plot_seed_grid(run, title: str = 'Seed examples per iteration', max_labels: int = 80):
@@ -144,7 +155,7 @@ def plot_seed_grid(run, title: str = 'Seed examples per iteration', max_labels: 
     ax.imshow(grid, aspect='auto', cmap=ListedColormap([_ORANGE, _BLUE]), vmin=0, vmax=1,
               interpolation='nearest')
     ax.set(xlabel='iteration', ylabel='seed example', title=title, xticks=range(len(right)), xticklabels=rv.iterations)
-    _seed_labels(ax, rv.seed_preds[0], [ids[i] for i in order], max_labels)
+    _seed_labels(ax, rv.seed_preds[0], [ids[i] for i in order], max_labels, _seed_texts(rv))
     ax.legend(handles=[Patch(color=_BLUE, label='right'), Patch(color=_ORANGE, label='wrong')],
               loc='upper left', bbox_to_anchor=(1, 1), fontsize='small')
     fig.tight_layout(); plt.close(fig)
