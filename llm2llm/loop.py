@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 from .core import ConfigError
-from .records import Example, atomic_write, write_jsonl, read_jsonl, DataError
+from .records import Example, atomic_write, clear_torn_writes, write_jsonl, read_jsonl, DataError
 from .tasks import Task
 from .student import Student, StudentConfig
 from .teacher import Teacher, Generation, ask_teacher
@@ -256,6 +256,7 @@ def _read_any(path: Path, task: Task) -> list[Example]:
 
 def _resume(run: Path, task: Task, seeds: list[Example], on_event: Callable | None) -> tuple[int, list[dict], list]:
     "The first iteration to run, the metrics of those already finished, and the next training data."
+    if (n := clear_torn_writes(run)): _log.info('removed %d temporary files of writes a killed run left in %s', n, run)
     done, metrics = finished_iterations(run), load_metrics(run)
     if not done: return 0, metrics, list(seeds)
     last = iter_dir(run, done[-1])

@@ -13,8 +13,8 @@ from .core import patch
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['Example', 'DataError', 'parse_record', 'read_jsonl', 'atomic_write', 'write_jsonl', 'report_overlap', 'to_dataset',
-           'from_dataset', 'load_examples']
+__all__ = ['Example', 'DataError', 'parse_record', 'read_jsonl', 'atomic_write', 'clear_torn_writes', 'write_jsonl',
+           'report_overlap', 'to_dataset', 'from_dataset', 'load_examples']
 
 # %% ../nbs/00_records.ipynb #d941d2d8
 _LINEAGE = ('source', 'parent', 'iteration', 'teacher')   # the fields that say where an example came from
@@ -158,6 +158,13 @@ def atomic_write(path: str | os.PathLike, text: str):
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
+
+# %% ../nbs/00_records.ipynb #2a431a68
+def clear_torn_writes(folder: str | os.PathLike) -> int:
+    "Delete the temporary files of `atomic_write`s killed before their rename, in `folder` and below; how many."
+    torn = [p for p in Path(folder).rglob('.*.tmp') if p.is_file()]
+    for p in torn: p.unlink()
+    return len(torn)
 
 # %% ../nbs/00_records.ipynb #0252e903
 def write_jsonl(path: str | os.PathLike,           # the file to write
