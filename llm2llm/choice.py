@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from .core import patch, ConfigError
 from .records import Example, DataError, read_jsonl
-from .tasks import Task, Rejected, _seed_turn, _parse_items
+from .tasks import Task, Rejected, _seed_turn, _parse_items, _BOLD
 
 # %% auto #0
 __all__ = ['MultipleChoiceTask']
@@ -41,8 +41,9 @@ def prompt(self: MultipleChoiceTask, ex: Example) -> str:
     return f'{self.context_name}: {ex.inputs["context"]}{opts}\nAnswer:'
 
 # %% ../nbs/01a_choice.ipynb #a9be55b6
-_CHOSEN = re.compile(r'[\s*]*(?:(?:the\s+)?(?:answer|option|holding|choice)(?:\s+is)?\s*[:#.]?\s*)?[(\[]?\s*(\d+)\b',
-                     re.I)   # an option number where a reply starts: '2', '(2)', 'Option 2', 'The answer is 2'
+_CHOSEN = re.compile(r'[\s*]*(?:(?:the\s+)?(?:answer|option|holding|choice)(?:\s+is)?\s*[:#.]?\s*)?'
+                     r'[(\[]?\s*(\d{1,6})\b', re.I)   # an option number where a reply starts: '2', '(2)', 'Option 2',
+                                                       # 'The answer is 2' (not 5,000 digits: int() refuses them)
 
 def _chosen(text: str) -> int | None:
     "The option number `text` starts with, or None."
@@ -114,7 +115,7 @@ def teacher_messages(self: MultipleChoiceTask,
 # %% ../nbs/01a_choice.ipynb #d686d301
 def _start(task: MultipleChoiceTask) -> re.Pattern:
     "Where an item of a reply starts: a line beginning `Context:` (or `**Context 2:**`)."
-    return re.compile(rf'^[^\w\n]*{re.escape(task.context_name)}\s*\d*\s*:', re.M | re.I)
+    return re.compile(rf'^[^\w\n]*{re.escape(task.context_name)}\s*\d*\s*:{_BOLD}', re.M | re.I)
 
 # %% ../nbs/01a_choice.ipynb #02dc17ac
 _OPTION = re.compile(r'^[\s*(\[]*(\d{1,2})\s*[.):\]]\s*(.*?)\s*$')    # '2. holding that...', '(2) ...', '2) ...'
@@ -126,7 +127,7 @@ def _options(task: MultipleChoiceTask, body: str) -> tuple[str, list[list]]:
         if m := _OPTION.match(l): opts.append([int(m.group(1)), m.group(2)])
         elif opts: opts[-1][1] = f'{opts[-1][1]} {l.strip()}'.strip()   # a wrapped option goes on
         else: ctx.append(l)
-    return _start(task).sub('', '\n'.join(ctx).strip(), count=1).strip().strip('*').strip(), opts
+    return _start(task).sub('', '\n'.join(ctx).strip(), count=1).strip(), opts
 
 # %% ../nbs/01a_choice.ipynb #6ec343f4
 def _norm(s: str) -> str: return ' '.join(s.casefold().split())   # options are compared without case or spacing

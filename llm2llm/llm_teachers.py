@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_llm_teachers.ipynb #30877233
 from __future__ import annotations
-import gc, hashlib, json, logging, os, random, threading, time
+import gc, hashlib, json, logging, os, random, re, threading, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -50,6 +50,11 @@ class TeacherConfig:
     pool_file: str | None = None     # JSONL file of real labelled examples the pool teacher answers from
     keep_loaded: bool = False        # hf: keep the model loaded between rounds (when it fits beside the student)
 
+    def __post_init__(self):   # settings are saved with a run: a key given here would be written there
+        if not re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*', self.api_key_env or ''):
+            raise ConfigError('api_key_env is the name of the environment variable that holds the API key, e.g. '
+                              'OPENAI_API_KEY, not the key (settings are saved with the run; a key never is)')
+
 # %% ../nbs/04a_llm_teachers.ipynb #1d12a6e1
 class ReplayCache:
     "Teacher calls on disk, one JSON line each; `get` and `put` by key; safe to share between threads."
@@ -86,17 +91,24 @@ def put(self: ReplayCache, key: str, record: dict):
             f.write(line); f.flush(); os.fsync(f.fileno())
         self._mem[key] = rec
 
+# %% ../nbs/04a_llm_teachers.ipynb #ce4249c4
+def _is_record(rec) -> bool:
+    "Is `rec` a cache record: a key, the reply's text and, if said, whether it was cut off?"
+    return (isinstance(rec, dict) and isinstance(rec.get('key'), str) and isinstance(rec.get('text'), str)
+            and isinstance(rec.get('truncated', False), bool))
+
 # %% ../nbs/04a_llm_teachers.ipynb #8fc8fbf7
 @patch
 def _load(self: ReplayCache):
     "Read the records of the file; a line that is not one (a write cut short) is skipped with a warning."
     raw = self.path.read_bytes()
     self._torn = bool(raw) and not raw.endswith(b'\n')
-    for n, line in enumerate(raw.decode('utf-8', errors='replace').splitlines(), 1):
+    for n, line in enumerate(raw.decode('utf-8', errors='replace').split('\n'), 1):   # not splitlines: U+2028 is text
         if not line.strip(): continue
-        try: rec = json.loads(line); self._mem[rec['key']] = rec
-        except (json.JSONDecodeError, KeyError, TypeError):
-            _log.warning('%s, line %d: not a cache record (a write cut short?); skipped', self.path, n)
+        try: rec = json.loads(line)
+        except (json.JSONDecodeError, RecursionError): rec = None
+        if _is_record(rec): self._mem[rec['key']] = rec
+        else: _log.warning('%s, line %d: not a cache record (a write cut short?); skipped', self.path, n)
 
 # %% ../nbs/04a_llm_teachers.ipynb #938fe090
 def default_cache() -> Path:
@@ -233,14 +245,19 @@ def _sent(e: Exception) -> int:
     return 1 + int((req.headers.get('x-stainless-retry-count') if req is not None else None) or 0)
 
 # %% ../nbs/04a_llm_teachers.ipynb #4a66bdcb
+def _count(n) -> int: return n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else 0   # tokens, or 0
+
 def _reply(raw, sent: int) -> TeacherReply:
     "The reply in the SDK's raw response, `sent` requests in all; a body that is not a chat completion raises."
     resp = raw.parse()
-    if not getattr(resp, 'choices', None): raise ValueError('the reply has no choices')
-    ch, u = resp.choices[0], resp.usage
-    usage = {'requests': sent, 'retries': sent - 1, 'prompt_tokens': getattr(u, 'prompt_tokens', 0) or 0,
-             'completion_tokens': getattr(u, 'completion_tokens', 0) or 0}
-    return TeacherReply(ch.message.content or '', ch.finish_reason == 'length', usage)
+    choices = getattr(resp, 'choices', None)
+    if not isinstance(choices, list) or not choices: raise ValueError('the reply has no choices')
+    ch, u = choices[0], getattr(resp, 'usage', None)
+    text = ch.message.content
+    if not isinstance(text, (str, type(None))): raise ValueError(f'the reply is {type(text).__name__}, not text')
+    usage = {'requests': sent, 'retries': sent - 1, 'prompt_tokens': _count(getattr(u, 'prompt_tokens', 0)),
+             'completion_tokens': _count(getattr(u, 'completion_tokens', 0))}
+    return TeacherReply(text or '', ch.finish_reason == 'length', usage)
 
 # %% ../nbs/04a_llm_teachers.ipynb #7288f577
 def _brief(e) -> str:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_records.ipynb #cfec7681
 from __future__ import annotations
-import json, logging, os, tempfile
+import io, json, logging, os, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -68,13 +68,13 @@ def _check_str(d: dict, k: str, where: dict, required: bool = True) -> str | Non
 
 # %% ../nbs/00_records.ipynb #66eb7491
 def _lineage(d: dict, where: dict) -> dict:
-    "The lineage fields `d` sets, checked."
+    "The lineage fields `d` sets, checked: `parent` and `teacher` are text, `iteration` a whole number."
     lin = {k: d.get(k) for k in _LINEAGE if d.get(k) is not None}
     if lin.get('source', 'seed') not in ('seed', 'generated'):
         raise DataError(f"source must be 'seed' or 'generated', got {lin['source']!r}", field='source', **where)
-    if 'iteration' in lin and not isinstance(lin['iteration'], int):
+    if 'iteration' in lin and (isinstance(lin['iteration'], bool) or not isinstance(lin['iteration'], int)):
         raise DataError(f"expected an integer, got {lin['iteration']!r}", field='iteration', **where)
-    return lin
+    return {**lin, **{k: _check_str(lin, k, where) for k in ('parent', 'teacher') if k in lin}}
 
 # %% ../nbs/00_records.ipynb #9fffd1f1
 def parse_record(d: Any,                       # one record, as read from JSON
@@ -120,6 +120,16 @@ def _report_duplicates(path: Path, examples: list[Example]):
             for ls in lines.values() if len(ls) > 1]
     if same: _log.warning('%s: %s', path, _listed(same))
 
+# %% ../nbs/00_records.ipynb #e6870408
+def _lines(path: Path) -> list[str]:
+    "The lines of a UTF-8 text file, as `open` splits them; a `DataError` names the first line that is not UTF-8."
+    raw = path.read_bytes()
+    try: return io.StringIO(raw.decode('utf-8'), newline=None).readlines()
+    except UnicodeDecodeError as e:
+        col = e.start - raw.rfind(b'\n', 0, e.start)
+        raise DataError(f'not UTF-8 text (byte {raw[e.start]:#04x} at column {col}): save the file as UTF-8',
+                        path, raw.count(b'\n', 0, e.start) + 1) from None
+
 # %% ../nbs/00_records.ipynb #6ba434a8
 def read_jsonl(path: str | os.PathLike,       # a JSON Lines file, one example a line
                input_fields: Iterable[str],   # the task's input fields
@@ -130,19 +140,19 @@ def read_jsonl(path: str | os.PathLike,       # a JSON Lines file, one example a
     "Read and check a JSONL file of examples; raise `DataError` at the first bad line. A line without an id gets one."
     path, input_fields, out, seen, no_id = Path(path), list(input_fields), [], {}, []
     if not path.exists(): raise DataError('file not found', path)
-    with open(path, encoding='utf-8') as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip(): continue
-            try: d = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(f'invalid JSON: {e.msg} (column {e.colno})', path, i) from None
-            if convert is not None: d = convert(d, path, i)
-            if isinstance(d, dict) and 'id' not in d: d = {'id': f'{path.stem}:{i}', **d}; no_id.append(i)
-            ex = parse_record(d, input_fields, target_field, path=path, line=i)
-            if check is not None: check(ex, path, i)
-            if ex.id in seen: raise DataError(f'duplicate id {ex.id!r} (first on line {seen[ex.id]})', path, i, 'id')
-            seen[ex.id], ex.where = i, (str(path), i)
-            out.append(ex)
+    for i, line in enumerate(_lines(path), 1):
+        if not line.strip(): continue
+        try: d = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f'invalid JSON: {e.msg} (column {e.colno})', path, i) from None
+        except RecursionError: raise DataError('invalid JSON: nested too deeply', path, i) from None
+        if convert is not None: d = convert(d, path, i)
+        if isinstance(d, dict) and 'id' not in d: d = {'id': f'{path.stem}:{i}', **d}; no_id.append(i)
+        ex = parse_record(d, input_fields, target_field, path=path, line=i)
+        if check is not None: check(ex, path, i)
+        if ex.id in seen: raise DataError(f'duplicate id {ex.id!r} (first on line {seen[ex.id]})', path, i, 'id')
+        seen[ex.id], ex.where = i, (str(path), i)
+        out.append(ex)
     if not out: raise DataError('no examples in file', path)
     _report_ids(path, no_id, len(out)); _report_duplicates(path, out)
     return out

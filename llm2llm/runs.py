@@ -50,8 +50,8 @@ class RunView:
     def iterations(self) -> list[int]: return [m['iteration'] for m in self.metrics]
 
 # %% ../nbs/04b_runs.ipynb #891e96e9
-def _jsonl(p: Path) -> list[dict]:
-    return [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()] if p.exists() else []
+def _jsonl(p: Path) -> list[dict]:   # lines end at '\n' only: a teacher's U+2028 or NEL is text inside a line
+    return [json.loads(l) for l in p.read_text(encoding='utf-8').split('\n') if l.strip()] if p.exists() else []
 
 def load_run(run_dir) -> RunView:
     "Read a run folder written by `run_loop` (finished iterations only)."

@@ -66,7 +66,7 @@ def read(self: Task, path) -> list[Example]:
     return read_jsonl(path, self.input_fields, self.target_field, check=self.check)
 
 # %% ../nbs/01_tasks.ipynb #03c5e77a
-def _norm_label(s: str) -> str: return re.sub(r'[^a-z0-9]', '', s.lower())
+def _norm_label(s: str) -> str: return ''.join(c for c in s.casefold() if c.isalnum())   # letters of any script
 
 # %% ../nbs/01_tasks.ipynb #4cb37574
 def _glossed(labels: list[str], descriptions: dict[str, str]) -> str:
@@ -89,7 +89,10 @@ class ClassificationTask(Task):
     max_new_tokens: int = 8
 
     def __post_init__(self):
-        self._labels = {_norm_label(l): l for l in self.labels}
+        self._labels, norms = {_norm_label(l): l for l in self.labels}, [_norm_label(l) for l in self.labels]
+        if same := [l for l, n in zip(self.labels, norms) if not n or norms.count(n) > 1]:
+            raise ConfigError(f'labels {same} are empty or the same as another once case, spaces and punctuation '
+                              "are ignored (as a student's answer is read); give each label letters of its own")
         if unknown := [l for l in self.descriptions if l not in self.labels]:
             raise ConfigError(f'descriptions for unknown labels {unknown}; this task knows {self.labels}')
         if not self.instruction:
@@ -159,15 +162,23 @@ def to_dict(self: Rejected) -> dict:
          'similarity': self.similarity}
     return {k: v for k, v in d.items() if v is not None}
 
+# %% ../nbs/01_tasks.ipynb #4b64b73c
+def _unquoted(s: str) -> str:
+    "`s` without the double quotes that enclose it, when nothing between them is quoted; else `s` as it is."
+    return s[1:-1].strip() if len(s) > 1 and s[0] == s[-1] == '"' and '"' not in s[1:-1] else s
+
 # %% ../nbs/01_tasks.ipynb #4838fa6b
 def _read_pair(task: ClassificationTask, m: re.Match, label: str | None) -> Example | Rejected:
     "The example in one matched input/label pair of a reply, or why it is rejected."
     raw = re.sub(r'\s*\(.*\)\s*$', '', m.group(2)) if task.descriptions else m.group(2)  # a gloss echoed back
-    inp, lab = m.group(1).strip().strip('"'), task.answer(raw)
+    inp, lab = _unquoted(m.group(1).strip()), task.answer(raw)
     if not inp: return Rejected('empty_input', m.group(0))
     if lab is None: return Rejected('unknown_label', m.group(0))
     if label is not None and lab != label: return Rejected('label_mismatch', m.group(0))
     return Example('', {task.input_fields[0]: inp}, lab, source='generated')
+
+# %% ../nbs/01_tasks.ipynb #150d5944
+_BOLD = r'(?:\*\*)?'   # what may follow the colon after a name in a reply: the end of bold, as in '**Answer:** 3'
 
 # %% ../nbs/01_tasks.ipynb #18a4951c
 @patch
@@ -177,8 +188,8 @@ def parse_reply(self: ClassificationTask,
                 label: str | None = None,  # the label every example must have (the seed's)
                 ) -> tuple[list[Example], list[Rejected]]:
     "The examples in a reply written in `render`'s format, and the rest as `Rejected`."
-    name, cue = re.escape(self.input_name), re.escape(self.cue)
-    ms = list(re.finditer(rf'^\W*{name}\s*:\s*(.*?)\s*\n\W*{cue}\s*:\s*(.*?)\s*$', text, re.M | re.I))
+    name, cue, b = re.escape(self.input_name), re.escape(self.cue), _BOLD   # the label is on its cue's line
+    ms = list(re.finditer(rf'^\W*{name}\s*:{b}\s*(.*?)\s*\n\W*{cue}\s*:{b}[^\S\n]*(.*?)\s*$', text, re.M | re.I))
     if truncated and ms and ms[-1].end() >= len(text.rstrip()): ms = ms[:-1]
     out, bad = [], []
     if truncated: bad.append(Rejected('truncated', text[ms[-1].end():].strip() if ms else text))
@@ -224,10 +235,11 @@ def parse_number(s: str) -> Fraction | None:
 
 # %% ../nbs/01_tasks.ipynb #72d3a812
 def format_number(x: Fraction) -> str:
-    "`Fraction` to the shortest exact text: 3, -2.5, 1/3."
-    if x.denominator == 1: return str(x.numerator)
-    d = Decimal(x.numerator) / Decimal(x.denominator)
-    return str(d.normalize()) if Fraction(d) == x else f'{x.numerator}/{x.denominator}'
+    "`Fraction` to the shortest exact text: 3, -2.5, 1/3; never an exponent (0.0000001), however long."
+    n, d = Decimal(x.numerator), Decimal(x.denominator)   # str() of a Decimal: an int's refuses 4300+ digits
+    if d == 1: return str(n)
+    q = n / d
+    return format(q.normalize(), 'f') if Fraction(q) == x else f'{n}/{d}'
 
 # %% ../nbs/01_tasks.ipynb #b78eb877
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
@@ -262,7 +274,10 @@ def _same(written: str, val: Fraction) -> bool:
 # %% ../nbs/01_tasks.ipynb #56bdf336
 _EQ = re.compile(r'([\d.\s()+\-−–*/x×÷$,]+?)=\s*\$?'           # "expression = value" in a rationale, where the
                  r'(-?(?>[\d,]*\.?\d+)(?:/\d+)?)'                # value is not part of a longer expression, a word,
-                 r'(?!\w|\.\d|\s*[-+*/x×÷%]|\s+\d+/\d)')      # a percentage or a mixed number
+                 r'(?!\w|\.\d|\s*(?:[-+*/×÷%]|x(?![^\W\d_]))'    # a percentage ('x' is times, not in 'xylophones')
+                 r'|\s+\d+/\d)')                                   # or a mixed number
+
+_LONGEST = 200   # characters: a longer expression is no step a person writes, and could exhaust Python's parser
 
 _SYMBOLS = str.maketrans({'×': '*', 'x': '*', '÷': '/', '−': '-', '–': '-', '$': None, ',': None})
 
@@ -272,6 +287,7 @@ def _steps(text: str, rx: re.Pattern, plain: bool) -> tuple[str | None, Fraction
     for m in rx.finditer(text):
         expr = m.group(1).translate(_SYMBOLS)
         if plain and not re.search(r'\d\s*[-+*/]\s*\(?\s*\d', expr): continue   # "x = 5" states a value
+        if len(expr) > _LONGEST: continue                                        # not checked, not guessed
         try: val = _arith(ast.parse(expr.strip(), mode='eval'))
         except (SyntaxError, ValueError): continue          # not plain arithmetic: cannot check, do not guess
         if not _same(m.group(2), val): return f'step {m.group(0).strip()!r} is wrong ({format_number(val)})', None
@@ -379,8 +395,8 @@ def teacher_messages(self: MathTask,
             {'role': 'assistant', 'content': self.render(Example('', {f: q2}, a2))}, {'role': 'user', 'content': user}]
 
 # %% ../nbs/01_tasks.ipynb #183b2bf2
-_SPLIT_Q = re.compile(r'^[^\w\n]*(?:Question|Problem)[ \t]*\d*[ \t]*:', re.M | re.I)   # where an item starts
-_ANS = re.compile(r'^[^\w\n]*Answer[ \t]*:', re.M | re.I)   # where its answer starts (within one line)
+_SPLIT_Q = re.compile(rf'^[^\w\n]*(?:Question|Problem)[ \t]*\d*[ \t]*:{_BOLD}', re.M | re.I)   # where an item starts
+_ANS = re.compile(rf'^[^\w\n]*Answer[ \t]*:{_BOLD}', re.M | re.I)   # where its answer starts (within one line)
 
 def _read_problem(task: MathTask, item: str) -> Example | Rejected:
     "The example in one item of a reply (`Question: ... Answer: ... #### n`), or why it is rejected."
