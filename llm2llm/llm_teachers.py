@@ -260,12 +260,14 @@ def _reply(raw, sent: int) -> TeacherReply:
     return TeacherReply(text or '', ch.finish_reason == 'length', usage)
 
 # %% ../nbs/04a_llm_teachers.ipynb #7288f577
-def _brief(e) -> str:
+def _brief(e, key: str | None = None) -> str:   # `key`: the API key, in case the server repeats it
+    "The server's message in the error `e`, at most 300 characters, with `key` written as <API key>."
     body = getattr(e, 'body', None)
     msg = body.get('message') if isinstance(body, dict) else None
     if msg is None and isinstance(body, dict) and isinstance(body.get('error'), dict):
         msg = body['error'].get('message')
-    return str(msg or getattr(e, 'message', e))[:300]
+    msg = str(msg or getattr(e, 'message', e))
+    return (msg.replace(key, '<API key>') if key else msg)[:300]
 
 # %% ../nbs/04a_llm_teachers.ipynb #bd4b5cf4
 _FATAL_STATUS = {401, 403, 404}
@@ -275,10 +277,11 @@ def _why(self: OpenAITeacher, e: Exception) -> str:
     "What went wrong, in words; a refused key or an unknown model raises `TeacherError` instead."
     import openai
     if isinstance(e, openai.APIStatusError):
+        said = f'HTTP {e.status_code}: {_brief(e, os.environ.get(self.api_key_env))}'   # never the key
         if e.status_code in _FATAL_STATUS:
             where = self.base_url or 'the OpenAI API'
-            raise TeacherError(f'{where} refused model {self.model!r} with HTTP {e.status_code}: {_brief(e)}') from None
-        return f'HTTP {e.status_code}: {_brief(e)}'
+            raise TeacherError(f'{where} refused model {self.model!r} with {said}') from None
+        return said
     if isinstance(e, openai.APITimeoutError): return f'no reply within {self.timeout:g} s'
     if isinstance(e, openai.APIConnectionError): return f'connection failed: {e.__cause__ or e}'
     return f'malformed reply: {type(e).__name__}: {str(e)[:200]}'

@@ -88,11 +88,12 @@ def test_the_teacher_keeps_the_key_out_of_logs_errors_and_cache(tmp_path, monkey
         t.progress = lambda *a: None
         gen = ask_teacher(t, task, seeds, 1, 0, dedup=0.9, contamination=0.9)
     assert len(gen.examples) == 1 and [r.reason for r in gen.rejected] == ['request_failed']
+    assert gen.rejected[0].text == 'HTTP 500: boom, your key is <API key>'   # what rejected.jsonl would hold
     assert set(srv.auth) == {f'Bearer {key}'}
     assert key not in caplog.text and all(key not in str(r.args) for r in caplog.records)
     assert _files_with(tmp_path, key) == []
     # a server that refuses the key: the error names the server and the model, not the key
-    with _Keyed(lambda p, n, b: ('json', 401, {'error': {'message': 'Incorrect API key provided'}})) as srv:
+    with _Keyed(lambda p, n, b: ('json', 401, {'error': {'message': f'Incorrect API key provided: {key}'}})) as srv:
         t = make_teacher(TeacherConfig(name='openai:fake-model', url=srv.url, cache='none'), task)
         t.progress = lambda *a: None
         with pytest.raises(TeacherError) as e: t.generate([TeacherRequest(seeds[0], 1, 0, task.teacher_messages(seeds[0], 1))])
