@@ -1,5 +1,9 @@
-"""Speed, measured side by side in one process and printed as a table: the student's training against a plain
-`transformers.Trainer` on the same data, model, LoRA settings, batch size and steps.
+"""Speed, each figure a ratio measured side by side in one process and printed as a table, one section per subcommand:
+`training`, `eval`, `replay`, `filters`, `overhead`; `--out FILE` saves the rows as JSON with the command, commit,
+device and date.
+
+`training`: the student's training against a plain `transformers.Trainer` on the same data, model, LoRA settings,
+batch size and steps.
 
     python bench/speed.py training                       # a tiny random Llama: checks the bench on a CPU
     python bench/speed.py training --shape qwen2.5-0.5b  # random weights of Qwen2.5-0.5B's shape (on a GPU)
@@ -15,17 +19,58 @@ the prompt; `long`: 24 utterances per example, a few hundred tokens) and batch s
 - the Trainer with `group_by_length=True` (batches of similar lengths, less padding) beside the plain Trainer.
 
 No hub is reached: the model has random weights and the tokenizer is a BPE trained on the task's text, so the
-losses mean nothing; the shapes and the work per token are those of the named model."""
-import argparse, json, math, platform, sys, tempfile, time
+losses mean nothing; the shapes and the work per token are those of the named model.
+
+The other sections, each a few minutes on an idle 2-core CPU (several times longer on a shared one):
+
+    python bench/speed.py eval [--models tiny,smollm2] [--examples 64]
+    python bench/speed.py replay [--teacher serve|fake]
+    python bench/speed.py filters [--sizes 1000,10000,100000]
+    python bench/speed.py overhead [--iterations 3]
+
+`eval`: the student's evaluation, `Student.generate` (`generate_batched`: prompts sorted by length, left-padded,
+`eval_batch_size` per `generate` call), against one `model.generate` call per example, on the same test examples and
+model, greedy, the same budget of new tokens; examples/s of each and their ratio, and how many answers differ (left
+padding can change a greedy answer slightly). The student is first trained to the library's defaults, so that it ends
+its answers as a trained student does (`--no-fit`: the base weights, which run to the budget).
+
+`replay`: a finished run run again from the teacher's replay cache against the first run: the wall time of each
+(`llm2llm demo --tiny` with an OpenAI-compatible teacher, each in its own process and run folder, the same cache file)
+and the HTTP requests that reach the teacher in each, counted by a proxy in front of it (the second must be zero).
+`--teacher serve`: `transformers serve` of the offline SmolLM2-135M-Instruct on localhost (the dev extra
+`transformers[serving]`); `--teacher fake`: the tests' scripted server (tests/fake_openai.py), which answers at once.
+
+`filters`: `ask_teacher`'s near-duplicate and contamination filters (`NearDuplicates`, rapidfuzz) on N generated
+utterances against N known ones (seeds and earlier generations) and N test ones, for each N: the time to index the
+known and test texts, the time to vet the generated ones (each matched against the test index, then the known ones and
+the generated ones kept so far), in seconds of CPU time (one thread: it holds on a shared machine), the peak of
+Python's allocations (tracemalloc, a second pass) and the growth per 10× in N. The texts come from the intent task's
+templates, with a spoken prefix and suffix, so that they are not all copies of its 12,465 template fillings. Above
+`--full-up-to`, the vetting is timed on `--sample` examples spread evenly over the N (the others are added to the index
+as the filter would add them, near copies included: an upper bound) and scaled to N; `--check` also times the sample
+at the largest fully vetted size, to show how close the estimate comes.
+
+`overhead`: the loop's own time: each iteration of a tiny-model run (`run_loop`, the demo's data and simulated
+teacher) timed from outside, between the `done` events it emits, less the `train_seconds`, `eval_seconds`,
+`rule_seconds` and `teacher_seconds` it records in iter_*/metrics.json; once bare and once with the demo's reporter
+(the table row and accuracy.png after each iteration), as `llm2llm demo` runs it."""
+import argparse, json, math, os, platform, random, shlex, socket, subprocess, sys, tempfile, time, tracemalloc
+import urllib.error, urllib.request
 from dataclasses import replace
 from pathlib import Path
+os.environ.setdefault('TQDM_DISABLE', '1')   # no progress bars (GGUF conversion, training) between the rows
 import torch
 from transformers.utils import logging as hf_logging
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
 from llm2llm.records import Example
 from llm2llm.synthetic import IntentTask
-from llm2llm.student import Student, StudentConfig, _tiny_tokenizer, _collate
+from llm2llm.student import Student, StudentConfig, _tiny_tokenizer, _collate, _cut, tiny_student, smollm2, gguf_to_folder
+from llm2llm.teacher import TeacherRequest, _index, _text, _vet
+from llm2llm.demo import DEMO_STUDENT, DemoConfig, demo_setup, _reporter
+from llm2llm.loop import LoopConfig, run_loop
 
 SHAPES = {   # config keywords of random models with the shape of the named one
     'tiny': dict(model_type='llama', hidden_size=64, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
@@ -37,6 +82,22 @@ PEAK_BF16 = {'H100': 989e12, 'H200': 989e12, 'A100': 312e12, 'L4': 121e12, 'T4':
 
 
 def peak(name: str) -> float | None: return next((v for k, v in PEAK_BF16.items() if k in name), None)
+
+
+def device() -> str:
+    "The GPU's name, or the CPU's and its cores."
+    if torch.cuda.is_available(): return torch.cuda.get_device_name()
+    return f'cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)'
+
+
+def save(a, rows: list[dict], **more):
+    "Write `rows` with the command, commit, device and date to `a.out` (JSON), when it is given."
+    if not a.out: return
+    git = lambda *args: subprocess.run(['git', *args], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    Path(a.out).write_text(json.dumps({'script': 'bench/speed.py ' + ' '.join(sys.argv[1:]),
+                                       'commit': git('rev-parse', '--short', 'HEAD'), 'device': device(),
+                                       'date': time.strftime('%Y-%m-%d %H:%M %Z'), 'torch': torch.__version__, **more,
+                                       'rows': rows}, indent=1))
 
 
 def random_model(shape: str, tok, folder: Path) -> tuple[str, int]:
@@ -146,12 +207,254 @@ def training(a):
         ratio = f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}" if base and r['who'] == 'ours' else ''
         print(f"{r['mode']:<5} {r['data']:<6} {r['mean_tokens']:>6} {r['batch']:>5} {r['who']:<16} {r['seconds']:>7} "
               f"{r['tokens_per_s']:>9} {r.get('mfu_pct', ''):>7}  {ratio}")
-    if a.out:
-        import subprocess
-        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
-        Path(a.out).write_text(json.dumps({'script': 'bench/speed.py training ' + ' '.join(sys.argv[2:]), 'commit': commit,
-                                           'device': dev, 'torch': torch.__version__, 'shape': a.shape, 'params': n,
-                                           'peak_bf16_flops': pk, 'rows': rows}, indent=1))
+    save(a, rows, shape=a.shape, params=n, peak_bf16_flops=pk)
+
+
+# ---- eval: batched evaluation against one generate call per example
+
+def one_by_one(st: Student, exs: list[Example], n: int) -> list[str]:
+    "The answers to `exs` from one `model.generate` call per example (no padding), decoded and cut as `Student.generate` does."
+    from transformers import GenerationConfig
+    st.model.eval(); st.model.config.use_cache = True
+    gc = GenerationConfig(max_new_tokens=n, do_sample=False, pad_token_id=st.tok.pad_token_id, eos_token_id=st.tok.eos_token_id)
+    out = []
+    with torch.no_grad():
+        for e in exs:
+            ids = torch.tensor([st.prompt_ids(e)[-st.cfg.max_length:]], device=st.device)
+            gen = st.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), generation_config=gc)
+            t = st.tok.decode(_cut(gen[0, ids.shape[1]:].tolist(), {st.tok.eos_token_id}), skip_special_tokens=True)
+            end = st.task.answer_end(t)
+            out.append(t if end is None else t[:end])
+    return out
+
+
+def timed(f, *args, **kw):
+    "Seconds `f(*args, **kw)` took, and what it returned."
+    t = time.perf_counter(); out = f(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def evaluation(a):
+    hf_logging.disable_progress_bar()
+    task, tmp, rows = IntentTask(), Path(tempfile.mkdtemp()), []
+    sp = task.make_splits(n_seed=60, n_test=max(210, 7 * math.ceil(a.examples / 7)), seed=0)   # the demo's data
+    exs, n = sp['test'][:a.examples], task.max_new_tokens
+    print(f'{device()} | torch {torch.__version__} | {len(exs)} test examples of the intent task, greedy, '
+          f'{n} new tokens at most', flush=True)
+    for name in a.models.split(','):
+        cfg = (tiny_student(task, sp['seed'] + sp['pool'], tmp / 'tiny') if name == 'tiny'
+               else replace(smollm2(), **DEMO_STUDENT))
+        st = Student(cfg, task)
+        st.progress = lambda *x: None   # no bar
+        fit = timed(st.fit, sp['seed'], 0)[0] if a.fit else None
+        st.generate(exs[:4])            # warm-up
+        for bs in [int(b) for b in a.batch_sizes.split(',')]:
+            st.cfg = replace(cfg, eval_batch_size=bs)
+            tb, ts = [], []
+            for _ in range(a.repeats):   # interleaved, so that both sides see the same load
+                sec, (batched, cut) = timed(st.generate, exs, max_new_tokens=n, return_truncated=True); tb.append(sec)
+                sec, single = timed(one_by_one, st, exs, n); ts.append(sec)
+            r = dict(model=name, lora=cfg.lora, fit_s=fit and round(fit, 1), examples=len(exs), batch=bs,
+                     batched_s=round(min(tb), 2), single_s=round(min(ts), 2),
+                     batched_ex_per_s=round(len(exs) / min(tb), 1), single_ex_per_s=round(len(exs) / min(ts), 1),
+                     ratio=round(min(ts) / min(tb), 2), differ=sum(x != y for x, y in zip(batched, single)),
+                     right_batched=sum(task.judge(p, e) for p, e in zip(batched, exs)),
+                     right_single=sum(task.judge(p, e) for p, e in zip(single, exs)), at_budget=sum(cut))
+            rows.append(r); print(json.dumps(r), flush=True)
+        del st
+    print(f"\n{'model':<8} {'batch':>5} {'batched ex/s':>12} {'one by one ex/s':>15} {'ratio':>6} {'differ':>6} "
+          f"{'right b/1':>9} {'at budget':>9}")
+    for r in rows:
+        print(f"{r['model']:<8} {r['batch']:>5} {r['batched_ex_per_s']:>12} {r['single_ex_per_s']:>15} {r['ratio']:>6} "
+              f"{r['differ']:>6} {str(r['right_batched']) + '/' + str(r['right_single']):>9} {r['at_budget']:>9}")
+    save(a, rows)
+
+
+# ---- replay: a finished run again from the teacher's replay cache
+
+def proxy(target: str | None):
+    "A server that counts the requests it gets (tests/fake_openai.py) and forwards each to `target`, or answers at once."
+    sys.path.insert(0, str(ROOT / 'tests'))
+    from fake_openai import FakeOpenAI, completion
+    def script(prompt, n, body):
+        if target is None:   # a teacher that follows the format: the seed with a few words around it
+            label = prompt.split('with intent ')[1].split('.')[0] if 'with intent ' in prompt else 'PlayMusic'
+            text = prompt.split('\n')[0].removeprefix('Utterance: ')
+            return ('json', 200, completion(f'Utterance: could you {text} for me please\nIntent: {label}', body['model']))
+        req = urllib.request.Request(target + '/chat/completions', data=json.dumps(body).encode(),
+                                     headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(req, timeout=900) as res: return ('raw', res.status, res.read())
+        except urllib.error.HTTPError as e: return ('raw', e.code, e.read())
+    return FakeOpenAI(script)
+
+
+def serve(out: Path) -> tuple[subprocess.Popen, str, str, float]:
+    "`transformers serve` of the offline SmolLM2 on a free port: the process, its base URL, the model's name, seconds to start."
+    t = time.time()
+    folder = gguf_to_folder(smollm2(), out / 'smollm2-135m-instruct')
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    proc = subprocess.Popen([str(BIN / 'transformers'), 'serve', folder.name, '--host', '127.0.0.1', '--port', str(port),
+                             '--device', 'cpu', '--continuous-batching'], stdout=open(out / 'serve.log', 'w'),
+                            stderr=subprocess.STDOUT, env={**os.environ, 'HF_HUB_OFFLINE': '1'}, cwd=out)
+    while True:
+        try:
+            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): break
+        except OSError:
+            if proc.poll() is not None or time.time() - t > 300: sys.exit(f'the server did not start; see {out / "serve.log"}')
+            time.sleep(0.5)
+    return proc, f'http://127.0.0.1:{port}/v1', folder.name, time.time() - t
+
+
+def replay(a):
+    out, rows = Path(tempfile.mkdtemp()), []
+    if a.teacher == 'serve' and not (BIN / 'transformers').exists():
+        sys.exit('--teacher serve needs the dev extra transformers[serving]; or use --teacher fake')
+    server, url, model, up = serve(out) if a.teacher == 'serve' else (None, None, 'fake-model', 0.0)
+    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TQDM_DISABLE': '1'}
+    try:
+        with proxy(url) as px:
+            cmd = [str(BIN / 'llm2llm'), 'demo', '--tiny', '--quiet', *shlex.split(a.args), '--teacher', f'openai:{model}',
+                   '--teacher-url', px.url, '--teacher-cache', str(out / 'teacher_cache.jsonl')]
+            for run in ('first', 'replayed'):
+                before, t = px.requests, time.time()
+                subprocess.run([*cmd, '--run-dir', str(out / run)], check=True, env=env)
+                wall, s = time.time() - t, json.loads((out / run / 'metrics.json').read_text())
+                ms = s['iterations']
+                u = s['teacher_usage']
+                rows.append(dict(run=run, wall_s=round(wall, 1), http_requests=px.requests - before, calls=u.get('calls', 0),
+                                 requests=u.get('requests', 0), failures=u.get('failures', 0), cache_hits=u.get('cache_hits', 0),
+                                 teacher_s=round(sum(m['teacher_seconds'] for m in ms), 1),
+                                 train_s=round(sum(m['train_seconds'] for m in ms), 1),
+                                 eval_s=round(sum(m['eval_seconds'] for m in ms), 1),
+                                 test_accuracy=[m['test_accuracy'] for m in ms],
+                                 generated=[(out / run / f"iter_{m['iteration']:03d}/generated.jsonl").read_text() for m in ms]))
+    finally:
+        if server: server.terminate(); server.wait(30)
+    first, again = rows
+    same = first['test_accuracy'] == again['test_accuracy'] and first['generated'] == again['generated']
+    for r in rows: r['generated'] = sum(g.count('\n') for g in r['generated'])
+    who = f'transformers serve, SmolLM2-135M-Instruct, up in {up:.0f} s' if server else 'answers at once'
+    print(f"\n{device()} | teacher: {a.teacher} ({who}) | llm2llm demo --tiny {a.args}")
+    print(f"{'run':<9} {'wall s':>7} {'HTTP requests':>13} {'calls':>5} {'sent':>5} {'failed':>6} {'cache hits':>10} "
+          f"{'teacher s':>9} {'train s':>7} {'eval s':>6} {'kept':>5}")
+    for r in rows:
+        print(f"{r['run']:<9} {r['wall_s']:>7} {r['http_requests']:>13} {r['calls']:>5} {r['requests']:>5} {r['failures']:>6} "
+              f"{r['cache_hits']:>10} {r['teacher_s']:>9} "
+              f"{r['train_s']:>7} {r['eval_s']:>6} {r['generated']:>5}")
+    print(f"first / replayed wall time: {first['wall_s'] / again['wall_s']:.2f}; same accuracies and generated examples: {same}")
+    save(a, rows, teacher=a.teacher, same_results=same)
+
+
+# ---- filters: near-duplicate and contamination checks at growing sizes
+
+_PREFIX = ['', 'hey ', 'please ', 'could you ', 'ok google ', 'quick question ', 'hi ']
+_SUFFIX = ['', ' please', ' thanks', ' for me', ' right away', ' if you can', ' now']
+
+
+def utterances(task, n: int, seed: int, tag: str) -> list[Example]:
+    "`n` utterances from the intent task's templates, each with a spoken prefix and suffix (610k possible texts)."
+    rng, fams = random.Random(seed), [(l, t) for l, ts in task.templates.families.items() for t in ts]
+    out = []
+    for i in range(n):
+        l, t = rng.choice(fams)
+        out.append(Example(f'{tag}{i}', {'text': rng.choice(_PREFIX) + task.templates.fill(t, rng)[0] + rng.choice(_SUFFIX)}, l))
+    return out
+
+
+def vet_all(task, known: list[Example], test: list[Example], gen: list[Example], sample: int | None,
+            clock=time.process_time):
+    "Seconds to index `known` and `test`, seconds to vet `gen` (scaled from `sample` spread evenly over it), and how many pass."
+    t = clock()
+    seen, tests = _index(task, known, 0.9), _index(task, test, 0.9)   # LoopConfig's dedup and contamination
+    build = clock() - t
+    req = TeacherRequest(Example('seed', {'text': 'seed'}, task.labels[0]), 1, 0, [])
+    if sample is None:
+        t = clock(); keep, _ = _vet(task, req, gen, 'bench', seen, tests)
+        return build, clock() - t, len(keep)
+    picked, spent, kept = set(range(0, len(gen), len(gen) // sample)), 0.0, 0
+    for i, e in enumerate(gen):
+        if i in picked:
+            t = clock(); keep, _ = _vet(task, req, [e], 'bench', seen, tests); spent += clock() - t
+            kept += len(keep)
+        else:   # what the filter would keep, less its near-duplicate test: the index grows at least as fast
+            txt = _text(task, e)
+            if seen._code(txt) not in seen._exact and tests._code(txt) not in tests._exact: seen.add(txt, e.id)
+    return build, spent * len(gen) / len(picked), round(kept * len(gen) / len(picked))
+
+
+def filters(a):
+    task, rows = IntentTask(), []
+    sizes = [int(x) for x in a.sizes.split(',')]
+    plan = [(n, None if n <= a.full_up_to else a.sample) for n in sizes]
+    if a.check and any(m for _, m in plan):
+        full = [n for n, m in plan if m is None and n >= 5 * a.sample]
+        if full: plan.insert(sizes.index(full[-1]) + 1, (full[-1], a.sample))
+    print(f'{device()} | N generated utterances against N known and {a.tests or "N"} test ones, thresholds 0.9; '
+          'seconds of CPU time (one thread), so that the figures hold on a shared machine', flush=True)
+    for n, sample in plan:
+        known, test, gen = (utterances(task, m, seed, tag) for m, seed, tag in
+                            ((n, 1, 'k'), (a.tests or n, 2, 't'), (n, 3, 'g')))
+        wall = time.perf_counter()
+        build, vet, kept = vet_all(task, known, test, gen, sample)
+        wall = time.perf_counter() - wall
+        gen = utterances(task, n, 3, 'g')   # afresh: _vet sets ids and lineage on what it keeps
+        tracemalloc.start(); vet_all(task, known, test, gen, sample)
+        peak_mib = tracemalloc.get_traced_memory()[1] / 2**20; tracemalloc.stop()
+        r = dict(n=n, tests=len(test), vetted='all' if sample is None else f'sample of {len(range(0, n, n // sample))}',
+                 index_s=round(build, 3), vet_s=round(vet, 2), total_s=round(build + vet, 2),
+                 us_per_generated=round(1e6 * (build + vet) / n), kept=kept, peak_mib=round(peak_mib, 1),
+                 run_wall_s=round(wall, 1))   # what measuring this row took (a sample, where sampled)
+        rows.append(r); print(json.dumps(r), flush=True)
+    print(f"\n{'N':>7} {'vetted':<16} {'index s':>8} {'vet s':>8} {'total s':>8} {'µs/gen':>7} {'kept':>6} {'peak MiB':>8} "
+          f"{'time ×':>7} {'mem ×':>6} {'run s':>6}")
+    prev = None
+    for r in rows:
+        grow = prev and r['n'] == 10 * prev['n']
+        tg = f"{r['total_s'] / prev['total_s']:.0f}" if grow else ''
+        mg = f"{r['peak_mib'] / prev['peak_mib']:.1f}" if grow else ''
+        print(f"{r['n']:>7} {r['vetted']:<16} {r['index_s']:>8} {r['vet_s']:>8} {r['total_s']:>8} {r['us_per_generated']:>7} "
+              f"{r['kept']:>6} {r['peak_mib']:>8} {tg:>7} {mg:>6} {r['run_wall_s']:>6}")
+        if not prev or r['n'] != prev['n']: prev = r
+    save(a, rows)
+
+
+# ---- overhead: an iteration's wall time less what the loop records
+
+def overhead(a):
+    hf_logging.disable_progress_bar()
+    rows, tmp = [], Path(tempfile.mkdtemp())
+    for variant in ('bare', 'demo reporter'):
+        d = demo_setup(DemoConfig(run_dir=str(tmp / variant.replace(' ', '-')), tiny=True),
+                       LoopConfig(iterations=a.iterations))
+        st = Student(d.student, d.task)   # loaded before the clock starts
+        st.progress = lambda *x: None
+        report = _reporter(d.run_dir, lambda s: None) if variant != 'bare' else None
+        marks = []
+        def on_event(phase, iteration=None, **kw):
+            if report: report(phase, iteration, **kw)
+            if phase == 'done': marks.append(time.perf_counter())
+        t0 = time.perf_counter()
+        res = run_loop(d.task, st, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, on_event=on_event)
+        end = time.perf_counter()
+        keys = ('train_seconds', 'eval_seconds', 'rule_seconds', 'teacher_seconds')
+        for m, start, stop in zip(res.metrics, [t0] + marks, marks):
+            inside = sum(m[k] for k in keys)
+            rows.append(dict(variant=variant, iteration=m['iteration'], wall_s=round(stop - start, 2),
+                             **{k.split('_')[0] + '_s': m[k] for k in keys}, overhead_s=round(stop - start - inside, 2),
+                             overhead_pct=round(100 * (stop - start - inside) / (stop - start), 1)))
+        rows.append(dict(variant=variant, iteration='after', wall_s=round(end - marks[-1], 2),
+                         overhead_s=round(end - marks[-1], 2)))   # the summary written after the last iteration
+        for r in rows[-len(res.metrics) - 1:]: print(json.dumps(r), flush=True)
+        del st
+    print(f"\n{device()} | torch {torch.__version__} | tiny model, the demo's data and simulated teacher, "
+          f"{a.iterations} iterations")
+    print(f"{'variant':<14} {'iter':>5} {'wall s':>7} {'train':>6} {'eval':>6} {'rule':>6} {'teacher':>7} "
+          f"{'overhead s':>10} {'%':>5}")
+    for r in rows:
+        print(f"{r['variant']:<14} {r['iteration']:>5} {r['wall_s']:>7} {r.get('train_s', ''):>6} {r.get('eval_s', ''):>6} "
+              f"{r.get('rule_s', ''):>6} {r.get('teacher_s', ''):>7} {r['overhead_s']:>10} {r.get('overhead_pct', ''):>5}")
+    save(a, rows)
 
 
 def main():
@@ -163,8 +466,28 @@ def main():
     t.add_argument('--batch-sizes', default='8,32'); t.add_argument('--who', default='ours,trainer,trainer-grouped')
     t.add_argument('--steps', type=int, default=40); t.add_argument('--examples', type=int, default=256)
     t.add_argument('--out')
+    e = sub.add_parser('eval', help="the student's batched evaluation against one generate call per example")
+    e.add_argument('--models', default='tiny,smollm2', help='tiny (a tiny random Llama) and/or smollm2 (the offline student)')
+    e.add_argument('--examples', type=int, default=64); e.add_argument('--batch-sizes', default='8,32')
+    e.add_argument('--fit', action=argparse.BooleanOptionalAction, default=True, help='train the student first (default)')
+    e.add_argument('--repeats', type=int, default=2, help='timings per side, interleaved; the fastest is kept')
+    e.add_argument('--out')
+    r = sub.add_parser('replay', help='a run replayed from the teacher cache against the first run')
+    r.add_argument('--teacher', default='serve', choices=['serve', 'fake'])
+    r.add_argument('--args', default='--n-seed 20 --n-test 60 --iterations 2 --teacher-max-tokens 64 --teacher-timeout 300',
+                   help='more arguments for `llm2llm demo --tiny`')
+    r.add_argument('--out')
+    f = sub.add_parser('filters', help='the dedup and contamination filters at growing sizes')
+    f.add_argument('--sizes', default='1000,10000,100000')
+    f.add_argument('--tests', type=int, help='test texts (default: as many as the generated ones)')
+    f.add_argument('--full-up-to', type=int, default=10000, help='above this size, vet a sample and scale')
+    f.add_argument('--sample', type=int, default=2000)
+    f.add_argument('--check', action=argparse.BooleanOptionalAction, default=True)
+    f.add_argument('--out')
+    o = sub.add_parser('overhead', help="the loop's own time per iteration, besides training, evaluation, rule, teacher")
+    o.add_argument('--iterations', type=int, default=3); o.add_argument('--out')
     a = ap.parse_args()
-    training(a)
+    {'training': training, 'eval': evaluation, 'replay': replay, 'filters': filters, 'overhead': overhead}[a.section](a)
 
 
 if __name__ == '__main__':
