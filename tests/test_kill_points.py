@@ -82,16 +82,18 @@ def reference(tmp_path_factory):
 
 def test_random_kill_points_lose_nothing(reference, tmp_path):
     ref, seconds = reference
-    rng, run, kills = random.Random(SEED), tmp_path / 'run', []
-    for _ in range(KILLS):   # each attempt is killed at a random moment of what a whole run takes
+    rng, kills, runs = random.Random(SEED), [], [tmp_path / 'run-0']
+    for _ in range(4 * KILLS):   # attempts killed at a random moment of what a whole run takes
         after = rng.uniform(0.05, seconds)
-        outcome = _attempt(run, kill_after=after)
+        outcome = _attempt(runs[-1], kill_after=after)
         assert outcome != 'failed', f'an attempt failed after {len(kills)} kills'
         if outcome == 'killed': kills.append(round(after, 2))
-    assert _attempt(run) == 'done'
-    print(f'{len(kills)} kills at {kills} s (a whole run takes {seconds:.1f} s)')
+        else: runs.append(tmp_path / f'run-{len(runs)}')   # it got through to the end: the next kills hit a new run
+        if len(kills) == KILLS: break
+    assert _attempt(runs[-1]) == 'done'
+    print(f'{len(kills)} kills at {kills} s over {len(runs)} runs (a whole run takes {seconds:.1f} s)')
     assert len(kills) >= KILLS // 2, 'too few kill points were tried'
-    assert _snapshot(run) == _snapshot(ref)
+    for run in runs: assert _snapshot(run) == _snapshot(ref), run
 
 
 def test_kill_inside_file_writes(reference, tmp_path):
