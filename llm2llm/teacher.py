@@ -5,6 +5,7 @@
 # %% ../nbs/04_teacher.ipynb #35da8204
 from __future__ import annotations
 import hashlib, json, math, random, re
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
@@ -72,11 +73,15 @@ def _words(text: str) -> list[str]: return re.sub(r'[^\w\s]', ' ', text.lower())
 # %% ../nbs/04_teacher.ipynb #3f54e9aa
 class NearDuplicates:
     """Texts seen so far, and a fast test of whether a new text (nearly) repeats one of them. Similarity is the
-    paper's ROUGE-L F1 over lower-cased words, 2·LCS/(m+n), computed by rapidfuzz's C++ LCS on word codes."""
+    paper's ROUGE-L F1 over lower-cased words, 2·LCS/(m+n), computed by rapidfuzz's C++ LCS on word codes; an index
+    of each text's rarest words picks the few seen texts that can be that similar."""
+    _scan_share = 1.0    # when a text's postings outnumber this share of the texts, scan them all instead
     def __init__(self, threshold: float):   # drop a text at least this similar to one seen; 1.0: exact copies only
         if not 0 < threshold <= 1:
             raise ConfigError(f'a similarity threshold must be in (0, 1], got {threshold}; 1.0 drops exact copies only')
         self.threshold, self._vocab, self._keys, self._ids, self._exact = threshold, {}, [], [], {}
+        self._post = {}   # word of a prefix -> {length in words: indices of the texts of that length with it}
+        self._masks, self._lens = np.zeros(0, np.uint64), np.zeros(0, np.int32)   # each text's words as bits, length
 
     def __len__(self): return len(self._keys)
 
@@ -86,22 +91,64 @@ def _code(self: NearDuplicates, text: str) -> str:
     "One character per distinct word, so a string LCS is a word LCS."
     return ''.join(chr(0x20000 + self._vocab.setdefault(w, len(self._vocab))) for w in _words(text))
 
+# %% ../nbs/04_teacher.ipynb #c53cf638
+def _prefix(k: str, t: float) -> list[str]:
+    "The words of code `k` that a text at least `t` similar must share one of: its first, newest word first."
+    s = set(k)
+    words = sorted(s if len(s) == len(k) else (c * (j + 1) for c, r in Counter(k).items() for j in range(r)), reverse=True)
+    return words[:len(k) - math.ceil(t * len(k) / (2 - t) - 1e-9) + 1]   # 1e-9: never a word too few
+
+# %% ../nbs/04_teacher.ipynb #53e72d5b
+def _mask(k: str) -> int:
+    "The words of code `k` as 64 bits, word `i` on bit `i mod 64`."
+    m = 0
+    for c in set(k): m |= 1 << (ord(c) & 63)   # the codes start at 0x20000, a multiple of 64
+    return m
+
+# %% ../nbs/04_teacher.ipynb #0d91b886
+def _bits(x: np.ndarray) -> np.ndarray:
+    "How many bits are set in each uint64 of `x`."
+    if hasattr(np, 'bitwise_count'): return np.bitwise_count(x).astype(np.int64)
+    return np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1).sum(1, dtype=np.int64)   # numpy 1
+
 # %% ../nbs/04_teacher.ipynb #9ab6fe42
 @patch
 def add(self: NearDuplicates, text: str, id: str | None = None):
     "Remember `text` as the text of example `id`."
-    k = self._code(text)
-    self._keys.append(k); self._ids.append(id); self._exact.setdefault(k, id)
+    k, i = self._code(text), len(self._keys)
+    self._keys.append(k); self._ids.append(id)
+    if k in self._exact: return
+    self._exact[k] = id
+    if self.threshold >= 1: return
+    if i >= len(self._lens): self._masks, self._lens = np.resize(self._masks, 2 * i + 64), np.resize(self._lens, 2 * i + 64)
+    self._masks[i], self._lens[i] = _mask(k), len(k)
+    for w in _prefix(k, self.threshold): self._post.setdefault(w, {}).setdefault(len(k), array('i')).append(i)
+
+# %% ../nbs/04_teacher.ipynb #a478abf3
+@patch
+def _candidates(self: NearDuplicates, k: str) -> list[int] | None:
+    "Indices, in order, of the texts that may be `threshold` similar to code `k`; None: scan them all."
+    t, m = self.threshold, len(k)
+    lo, hi = t * m / (2 - t) - 1e-9, m * (2 - t) / t + 1e-9   # 2·min(m, n)/(m+n) ≥ t
+    got = [ix for w in _prefix(k, t) for n, ix in self._post.get(w, {}).items() if lo <= n <= hi]
+    if not got: return []
+    if sum(map(len, got)) > self._scan_share * len(self._keys): return None
+    ix = np.concatenate(got)
+    q, masks, n = np.uint64(_mask(k)), self._masks[ix], self._lens[ix]
+    ok = 2 * np.minimum(m - _bits(q & ~masks), n - _bits(masks & ~q)) >= t * (m + n) - 1e-9   # LCS ≤ words shared
+    return sorted(set(ix[ok].tolist()))
 
 # %% ../nbs/04_teacher.ipynb #804ab727
 @patch
 def match(self: NearDuplicates, text: str) -> tuple[str | None, float] | None:
-    "(id, similarity) of the most similar text seen at or above the threshold, or None."
+    "(id, similarity) of the most similar text seen at or above the threshold (the first of equals), or None."
     k = self._code(text)
     if k in self._exact: return self._exact[k], 1.0
     if self.threshold >= 1 or not self._keys: return None
-    m = process.extractOne(k, self._keys, scorer=Indel.normalized_similarity, score_cutoff=self.threshold)
-    return None if m is None else (self._ids[m[2]], round(m[1], 3))
+    ix = self._candidates(k)
+    keys = self._keys if ix is None else [self._keys[i] for i in ix]
+    m = process.extractOne(k, keys, scorer=Indel.normalized_similarity, score_cutoff=self.threshold) if keys else None
+    return None if m is None else (self._ids[m[2] if ix is None else ix[m[2]]], round(m[1], 3))
 
 # %% ../nbs/04_teacher.ipynb #89afef23
 @dataclass
