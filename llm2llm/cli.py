@@ -17,6 +17,7 @@ from .loop import LoopConfig, LoopResult, ERROR_RULES, METHODS
 from .demo import DemoConfig, DEMO_STUDENT, demo_dir, demo_setup, run_and_report
 from .config import read_config, to_toml, merge
 from .report import write_report
+from .distributed import start, is_main, barrier, MainProcessFailed
 
 # %% auto #0
 __all__ = ['main']
@@ -317,8 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `llm2llm` command."
     a = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
+    if a.cmd in ('demo', 'run'): start()   # under `accelerate launch`, join the other processes
     try: {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report}[a.cmd](a)
-    except _USER_ERRORS as e:
-        print(f'llm2llm {a.cmd}: error: {e}', file=sys.stderr)
+    except _USER_ERRORS + (MainProcessFailed,) as e:   # MainProcessFailed: the main process's error, in the others
+        if is_main(): print(f'llm2llm {a.cmd}: error: {e}', file=sys.stderr, flush=True)
+        barrier()
         return 2
     return 0
+
+# %% ../nbs/07_cli.ipynb #dc63fa4f
+#| eval: false
+if __name__ == '__main__': sys.exit(main())

@@ -15,6 +15,7 @@ from .synthetic import IntentTask
 from .student import StudentConfig, smollm2, tiny_student, train_steps
 from .teacher import SimulatedTeacher, Teacher
 from .loop import LoopConfig, LoopResult, run_loop
+from .distributed import is_main, main_first
 from .viz import plot_accuracy
 
 # %% auto #0
@@ -60,7 +61,9 @@ def demo_setup(cfg: DemoConfig | None = None,   # the demo's own settings
     cfg, loop, task = cfg or DemoConfig(), loop or LoopConfig(), IntentTask()
     run_dir = demo_dir(cfg)
     splits = task.make_splits(n_seed=cfg.n_seed, n_test=cfg.n_test, seed=loop.seed)
-    if cfg.tiny: scfg = tiny_student(task, splits['seed'] + splits['pool'], run_dir / 'tiny_model', seed=loop.seed)
+    if cfg.tiny:
+        with main_first():   # under a launcher, one process writes the tiny model, then all load it
+            scfg = tiny_student(task, splits['seed'] + splits['pool'], run_dir / 'tiny_model', seed=loop.seed)
     else: scfg = dataclasses.replace(smollm2(), **DEMO_STUDENT, seed=loop.seed)
     scfg = dataclasses.replace(scfg, **(student or {}))
     return DemoSetup(task, scfg, teacher or SimulatedTeacher(task, seed=loop.seed), splits['seed'], splits['test'],
@@ -148,12 +151,12 @@ def run_and_report(task: Task, student: StudentConfig, teacher: Teacher | None, 
                    files: dict[str, str] | None = None,   # more files for the run folder (see `run_loop`)
                    ) -> LoopResult:
     "`run_loop`, printing a line on the setup, a table row per iteration and a summary; accuracy.png after each."
-    out, t0, run_dir = (lambda s: None) if quiet else tqdm.write, time.time(), Path(run_dir)
+    out, t0, run_dir = (lambda s: None) if quiet or not is_main() else tqdm.write, time.time(), Path(run_dir)
     out(_setup_line(task, student, teacher, seeds, test, cfg))
     if cost := _cost_line(student, cfg, len(seeds)): out(cost)
     res = run_loop(task, student, teacher, seeds, test, run_dir, cfg, on_event=_reporter(run_dir, out), sample=sample,
                    files=files)
-    if res.metrics: _save_plot(run_dir, res.metrics)   # also when a resumed run had nothing left to do
+    if res.metrics and is_main(): _save_plot(run_dir, res.metrics)   # also when a resumed run had nothing left to do
     if res.stop_reason == 'no_errors':
         out('the student got every seed example right, so there was nothing left to augment: the loop stopped early')
     first, last = res.metrics[0], res.metrics[-1]

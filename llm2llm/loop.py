@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 from .core import ConfigError
-from .records import Example, atomic_write, clear_torn_writes, write_jsonl, read_jsonl, DataError
+from .records import Example, atomic_write, clear_torn_writes, write_jsonl, read_jsonl, parse_record, DataError
+from .distributed import start as _start_processes, is_main, on_main
 from .tasks import Task
 from .student import Student, StudentConfig
 from .teacher import Teacher, Generation, ask_teacher
@@ -118,7 +119,7 @@ def _timed(times: dict, key: str):
 def _train(i: int, student, task: Task, train: list[Example], cfg: LoopConfig, d: Path, emit: Callable,
            times: dict) -> dict:
     "Write `train` to the iteration folder `d` and fine-tune M_i on it; return the fit's metrics."
-    write_jsonl(d / 'train.jsonl', train, task.target_field)
+    on_main(write_jsonl, d / 'train.jsonl', train, task.target_field)
     emit('train', iteration=i, train_size=len(train))
     with _timed(times, 'train_seconds'): return student.fit(train, seed=cfg.seed + i, desc=f'iter {i} training')
 
@@ -218,14 +219,19 @@ def run_iteration(i: int, student: Student, teacher: Teacher, task: Task, train:
     emit, d, times = on_event or (lambda *a, **k: None), iter_dir(run, i), {}
     fit, budget = _train(i, student, task, train, cfg, d, emit, times), _budget(student, task, seeds)
     on_seeds, on_test, wrong = _assess(i, student, task, seeds, test, train, cfg, budget, emit, times)
-    _write_answers(d, seeds, test, on_seeds, on_test, wrong)
     targets, ks = _targets(i, seeds, wrong, cfg)
     predictions = {e.id: p for e, p in zip(seeds, on_seeds[0])} if cfg.show_prediction else None
-    gen = _ask(i, teacher, task, targets, ks, train, test, predictions, cfg, d, emit, times)
-    m = _metrics(i, train, on_seeds, on_test, budget, sum(wrong), (len(targets), sum(ks)), gen, times, fit, cfg)
-    atomic_write(d / 'metrics.json', json.dumps(m, indent=1))
-    emit('done', iteration=i, metrics=m)
-    return m, gen.examples
+
+    def _finish() -> dict:   # the main process's part: the answers, the teacher, the metrics
+        _write_answers(d, seeds, test, on_seeds, on_test, wrong)
+        gen = _ask(i, teacher, task, targets, ks, train, test, predictions, cfg, d, emit, times)
+        m = _metrics(i, train, on_seeds, on_test, budget, sum(wrong), (len(targets), sum(ks)), gen, times, fit, cfg)
+        atomic_write(d / 'metrics.json', json.dumps(m, indent=1))
+        return {'metrics': m, 'generated': [e.to_dict(task.target_field) for e in gen.examples]}
+    done = on_main(_finish)
+    new = [parse_record(r, task.input_fields, task.target_field) for r in done['generated']]
+    emit('done', iteration=i, metrics=done['metrics'])
+    return done['metrics'], new
 
 # %% ../nbs/05_loop.ipynb #86bf0b02
 def _check_data(task: Task, seeds: list[Example], test: list[Example]):
@@ -256,7 +262,7 @@ def _read_any(path: Path, task: Task) -> list[Example]:
 
 def _resume(run: Path, task: Task, seeds: list[Example], on_event: Callable | None) -> tuple[int, list[dict], list]:
     "The first iteration to run, the metrics of those already finished, and the next training data."
-    if (n := clear_torn_writes(run)): _log.info('removed %d temporary files of writes a killed run left in %s', n, run)
+    if (n := on_main(clear_torn_writes, run)): _log.info('removed %d temporary files of writes a killed run left in %s', n, run)
     done, metrics = finished_iterations(run), load_metrics(run)
     if not done: return 0, metrics, list(seeds)
     last = iter_dir(run, done[-1])
@@ -281,11 +287,11 @@ def _iterate(start: int, student: Student, teacher: Teacher, task: Task, train: 
     for i in range(start, cfg.iterations):
         m, new = run_iteration(i, student, teacher, task, train, seeds, test, cfg, run, on_event)
         metrics.append(m)
-        if _stops(cfg, i, m['n_wrong']):
+        if _stops(cfg, i, m['n_wrong']) and is_main():
             _log.warning('iteration %d: the student gets all %d seed examples right, so the error rule %r finds '
                          'nothing to augment and the loop stops. Try error_rule="kfold" (judges each seed with a '
                          'student that did not see it) or "low_confidence".', i, len(seeds), cfg.error_rule)
-        write_summary(run, metrics, _stop_reason(metrics, cfg))   # after every iteration, so a run can be watched
+        on_main(write_summary, run, metrics, _stop_reason(metrics, cfg))   # after every iteration, to be watched
         if _stops(cfg, i, m['n_wrong']): break
         train = train + new
     return LoopResult(metrics, _stop_reason(metrics, cfg))
@@ -303,10 +309,12 @@ def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher | No
     _check_config(cfg, scfg, len(seeds))
     if teacher is None and cfg.method != 'plain': raise ConfigError(f'method {cfg.method!r} needs a teacher')
     _check_data(task, seeds, test)
-    _record(run, task, scfg, teacher if cfg.method != 'plain' else None, cfg, seeds, test, sample, files)
+    _start_processes()                                # under `accelerate launch`: join the other processes
+    if not is_main(): on_event = None                 # progress and events come from the main process
+    on_main(_record, run, task, scfg, teacher if cfg.method != 'plain' else None, cfg, seeds, test, sample, files)
     start, metrics, train = _resume(run, task, seeds, on_event)
     if _stop_reason(metrics, cfg) == 'no_errors' or start >= cfg.iterations:
-        write_summary(run, metrics, _stop_reason(metrics, cfg))   # nothing to run: the summary still matches
+        on_main(write_summary, run, metrics, _stop_reason(metrics, cfg))   # nothing to run: the summary still matches
         return LoopResult(metrics, _stop_reason(metrics, cfg))
     if not isinstance(student, Student): student = Student(student, task)
     return _iterate(start, student, teacher, task, train, seeds, test, cfg, run, on_event, metrics)

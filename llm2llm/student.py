@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from .core import patch, ConfigError, Progress
+from .distributed import start, is_main, my_batches, gather_in_order
 from .records import Example
 from .tasks import Task
 
@@ -37,7 +38,7 @@ class StudentConfig:
     min_steps: int = 64              # train at least this many optimizer steps, however few the examples
     lr: float = 1e-3                 # LoRA on a small student (measured: bench/budget_sweep.py); ~2e-4 for a 7B one,
                                      # ~1e-5 for full fine-tuning
-    batch_size: int = 8              # examples per forward pass in training
+    batch_size: int = 8              # examples per forward pass in training (split between processes under a launcher)
     grad_accum: int = 1              # forward passes per optimizer step
     warmup: float = 0.03             # share of steps with a linear warm-up, then cosine decay (as the paper)
     weight_decay: float = 0.0        # AdamW's weight decay
@@ -257,10 +258,20 @@ def model_identity(cfg: StudentConfig) -> dict:
         f for f in p.iterdir() if f.suffix in ('.safetensors', '.bin') or f.name == 'config.json')
     return {'name': p.resolve().name, 'file': cfg.gguf_file, 'sha256': _sha256(files)}
 
+# %% ../nbs/03_student.ipynb #31eee0d7
+def _check_launch():
+    "Raise `ConfigError` under an accelerate launch configured for FSDP or DeepSpeed (llm2llm trains with DDP)."
+    for var, name in (('ACCELERATE_USE_FSDP', 'FSDP'), ('ACCELERATE_USE_DEEPSPEED', 'DeepSpeed')):
+        if os.environ.get(var, 'false').lower() == 'true':
+            raise ConfigError(f'{name} is not supported: under accelerate launch llm2llm trains with data parallelism '
+                              '(DDP), each GPU holding the whole student. For a student too big for one GPU, train '
+                              "LoRA on its 4-bit weights (quantize='4bit'); launch with configs/accelerate/ddp.yaml")
+
 # %% ../nbs/03_student.ipynb #85776edc
 class Student:
     "A fine-tunable causal LM for a `Task`."
     def __init__(self, cfg: StudentConfig, task: Task, device: torch.device | str | None = None):
+        _check_launch(); start()   # under `accelerate launch`: join the other processes (see `llm2llm.distributed`)
         self.cfg, self.task = cfg, task
         self.device = torch.device(device) if device else _device()
         self.tok = load_tokenizer(cfg)
@@ -354,17 +365,38 @@ def _optimizer(model, cfg: StudentConfig, total: int):
     return opt, get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup * total), total)
 
 # %% ../nbs/03_student.ipynb #533641ce
-def _step(model, batch: dict, acc, opt, sched) -> float:
+def _step(model, batch: dict, acc, opt, sched,
+          tokens: int | None = None,  # the target tokens of the whole batch, when this process has a part of it
+          ) -> float:
     "One forward and backward pass on `batch`, and an optimizer step if `acc` has accumulated enough; the loss."
     with acc.accumulate(model):
-        out = model(**{k: v.to(acc.device) for k, v in batch.items()})
-        acc.backward(out.loss)
+        batch = {k: v.to(acc.device) for k, v in batch.items()}
+        if tokens is None: loss = model(**batch).loss
+        else: loss = _part_loss(model, batch, tokens)
+        acc.backward(loss if tokens is None else loss * acc.num_processes)  # DDP averages the processes' gradients
         opt.step()                                  # accelerate skips it until `grad_accum` passes are in
         if acc.sync_gradients and not acc.optimizer_step_was_skipped:
             sched.step()                            # the schedule counts optimizer steps taken, not passes, nor the
                                                     # steps fp16's loss scaler skipped (inf/nan gradients)
         opt.zero_grad()
-    return out.loss.item()
+    return loss.item() if tokens is None else acc.reduce(loss.detach(), 'sum').item()
+
+# %% ../nbs/03_student.ipynb #a179f540
+def _my_part(batch: list[tuple[list[int], list[int]]], rank: int, n: int) -> list[tuple[list[int], list[int]]]:
+    "Process `rank`'s share of `batch` (`encode`'s pairs) among `n` processes; never empty."
+    return batch[rank::n] or [(batch[0][0], [-100] * len(batch[0][1]))]
+
+def _target_tokens(batch: list[tuple[list[int], list[int]]]) -> int:
+    "How many tokens of `batch` the loss counts (labels that are not -100, after the first position)."
+    return sum(sum(t != -100 for t in labels[1:]) for _, labels in batch)
+
+# %% ../nbs/03_student.ipynb #abe82ef4
+def _part_loss(model, batch: dict, tokens: int) -> torch.Tensor:
+    "The summed cross-entropy of `batch`'s target tokens, divided by `tokens` (those of the whole batch)."
+    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask']).logits[:, :-1].float()
+    labels = batch['labels'][:, 1:]
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                                             ignore_index=-100, reduction='sum') / tokens
 
 # %% ../nbs/03_student.ipynb #5d82df46
 @patch
@@ -376,12 +408,13 @@ def _train(self: Student, model, data: list, total: int, g: torch.Generator, des
     acc = Accelerator(gradient_accumulation_steps=self.cfg.grad_accum, cpu=self.device.type == 'cpu',
                       mixed_precision=_mixed_precision(self.cfg, self.device.type, cap))
     model, opt = acc.prepare(model, opt)
-    epoch_losses, step = [], 0
+    epoch_losses, step, n, r = [], 0, acc.num_processes, acc.process_index
     with Progress(total, desc, self.progress, disable=not acc.is_local_main_process) as bar:
         while step < total:
             losses = []
             for batch in _shuffled(data, self.cfg.batch_size, g):
-                losses.append(_step(model, _collate(batch, self.tok.pad_token_id), acc, opt, sched))
+                part, tokens = (batch, None) if n == 1 else (_my_part(batch, r, n), _target_tokens(batch))
+                losses.append(_step(model, _collate(part, self.tok.pad_token_id), acc, opt, sched, tokens))
                 if not acc.sync_gradients: continue
                 step += 1; bar.update(1, epoch=len(epoch_losses) + 1, loss=f'{losses[-1]:.3f}')
                 if step >= total: break
@@ -423,12 +456,14 @@ def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop
                      longest_first: bool = False,       # batch the longest prompts first (else the shortest)
                      seed: Callable[[list[int]], int] | None = None,  # batch's prompt indices -> torch.manual_seed
                      done: Callable[[int, list[int]], None] | None = None,  # called (index, new ids) as each is ready
+                     sharded: bool = False,             # split the batches between processes, gather the results
                      **generate_kwargs) -> list[list[int]]:
     "New token ids for each of `prompts` (token ids), in their order, each cut after its first id in `stop_ids`."
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]) if longest_first else len(prompts[i]))
-    out = [None] * len(prompts)
-    with Progress(math.ceil(len(order) / batch_size), desc, progress) as bar, torch.no_grad():
-        for b in range(0, len(order), batch_size):
+    starts = range(0, len(order), batch_size)
+    mine, out = [starts[b] for b in my_batches(len(starts))] if sharded else starts, {}
+    with Progress(len(mine), desc, progress, disable=not is_main()) as bar, torch.no_grad():
+        for b in mine:
             idx = order[b:b + batch_size]
             x = tok.pad({'input_ids': [prompts[i] for i in idx]}, padding_side='left', return_attention_mask=True,
                         return_tensors='pt').to(model.device)
@@ -438,7 +473,7 @@ def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop
                 out[i] = _cut(row, stop_ids)
                 if done is not None: done(i, out[i])
             bar.update(1)
-    return out
+    return gather_in_order(out, len(prompts)) if sharded else [out[i] for i in range(len(prompts))]
 
 # %% ../nbs/03_student.ipynb #73501534
 @patch
@@ -464,7 +499,7 @@ def generate(self: Student, examples: list[Example], desc: str = 'generating',
                           eos_token_id=self.tok.eos_token_id)
     prompts = [self.prompt_ids(e)[-self.cfg.max_length:] for e in examples]
     new = generate_batched(self.model, self.tok, prompts, self.cfg.eval_batch_size, {self.tok.eos_token_id}, desc,
-                           self.progress, generation_config=gc)
+                           self.progress, sharded=True, generation_config=gc)   # split between processes
     texts, cut = [], []
     for ids in new:
         t = self.tok.decode(ids, skip_special_tokens=True)
@@ -487,10 +522,11 @@ def _target_logprob(model, batch: dict) -> list[float]:
 def score(self: Student, examples: list[Example], desc: str = 'scoring') -> list[float]:
     "Mean log-probability per token of each example's gold target (prompt excluded)."
     self.model.eval()
-    data, bs, out = [self.encode(e) for e in examples], self.cfg.eval_batch_size, []
-    with Progress(math.ceil(len(data) / bs), desc, self.progress) as bar, torch.no_grad():
-        for b in range(0, len(data), bs):
-            batch = {k: v.to(self.device) for k, v in _collate(data[b:b + bs], self.tok.pad_token_id).items()}
-            out += _target_logprob(self.model, batch)
+    data, bs, out = [self.encode(e) for e in examples], self.cfg.eval_batch_size, {}
+    mine = my_batches(math.ceil(len(data) / bs))   # under a launcher, this process's share of the batches
+    with Progress(len(mine), desc, self.progress, disable=not is_main()) as bar, torch.no_grad():
+        for b in mine:
+            batch = {k: v.to(self.device) for k, v in _collate(data[b * bs:(b + 1) * bs], self.tok.pad_token_id).items()}
+            out.update(enumerate(_target_logprob(self.model, batch), b * bs))
             bar.update(1)
-    return out
+    return gather_in_order(out, len(data))
