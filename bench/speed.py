@@ -27,6 +27,7 @@ The other sections, each a few minutes on an idle 2-core CPU (several times long
     python bench/speed.py replay [--teacher serve|fake]
     python bench/speed.py filters [--sizes 1000,10000,100000]
     python bench/speed.py overhead [--iterations 3]
+    python bench/speed.py processes [--processes 2] [--model tiny|smollm2]
 
 `eval`: the student's evaluation, `Student.generate` (`generate_batched`: prompts sorted by length, left-padded,
 `eval_batch_size` per `generate` call), against one `model.generate` call per example, on the same test examples and
@@ -65,7 +66,7 @@ from transformers.utils import logging as hf_logging
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
-from llm2llm.records import Example
+from llm2llm.records import Example, write_jsonl
 from llm2llm.synthetic import IntentTask
 from llm2llm.student import Student, StudentConfig, _tiny_tokenizer, _collate, _cut, tiny_student, smollm2, gguf_to_folder
 from llm2llm.teacher import TeacherRequest, _index, _text, _vet
@@ -457,6 +458,56 @@ def overhead(a):
     save(a, rows)
 
 
+# ---- processes: the same run in one process and in several under accelerate launch
+
+def _launch_run(a, tmp: Path, n: int, model: list[str]) -> dict:
+    "`llm2llm run` on the demo's data in `n` processes (1: no launcher); its wall time and the loop's own times."
+    run = tmp / f'run-{n}'
+    args = ['run', '--task', 'intents', '--seed-file', str(tmp / 'seed.jsonl'), '--test-file', str(tmp / 'test.jsonl'),
+            '--run-dir', str(run), '--teacher', 'simulated', '--iterations', str(a.iterations), '--quiet', *model]
+    threads = max(1, (os.cpu_count() or 1) // n) if not torch.cuda.is_available() else 1
+    env = {**os.environ, 'OMP_NUM_THREADS': str(threads), 'TQDM_DISABLE': '1'}
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    cmd = ([sys.executable, '-m', 'llm2llm.cli'] if n == 1 else
+           [sys.executable, '-m', 'accelerate.commands.launch', '--config_file', str(ROOT / 'configs/accelerate/ddp.yaml'),
+            '--num_processes', str(n), '--main_process_port', str(port), '-m', 'llm2llm.cli'])
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd + args, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if r.returncode: raise SystemExit(f'{n} processes failed:\n{r.stderr[-3000:]}')
+    ms = json.loads((run / 'metrics.json').read_text())['iterations']
+    jsonl = {str(p.relative_to(run)): p.read_text() for p in sorted(run.rglob('*.jsonl'))}
+    return dict(processes=n, threads_each=threads, wall_s=round(wall, 1),
+                train_s=round(sum(m['train_seconds'] for m in ms), 1), eval_s=round(sum(m['eval_seconds'] for m in ms), 1),
+                test_accuracy=ms[-1]['test_accuracy'], _files=jsonl)
+
+
+def processes(a):
+    "The same `llm2llm run` in 1 process and in `a.processes` under `accelerate launch`: times, and the same run folder."
+    tmp, task = Path(tempfile.mkdtemp()), IntentTask()
+    splits = task.make_splits(n_seed=a.n_seed, n_test=a.n_test, seed=0)
+    for k in ('seed', 'test'): write_jsonl(tmp / f'{k}.jsonl', splits[k], task.target_field)
+    if a.model == 'tiny':
+        cfg = tiny_student(task, splits['seed'] + splits['pool'], tmp / 'tiny')
+        model = ['--model', cfg.model, '--no-lora', '--lr', str(cfg.lr), '--epochs', str(cfg.epochs), '--min-steps', '0']
+    else: model = ['--model', 'smollm2', '--epochs', '4', '--lr', '5e-4', '--min-steps', '0']   # the demo's light training
+    model += shlex.split(a.args)
+    rows = [_launch_run(a, tmp, n, model) for n in (1, a.processes)]
+    same = rows[0].pop('_files') == rows[1].pop('_files')
+    for r in rows[1:]:
+        r.update(wall_x=round(rows[0]['wall_s'] / r['wall_s'], 2), train_x=round(rows[0]['train_s'] / r['train_s'], 2),
+                 eval_x=round(rows[0]['eval_s'] / r['eval_s'], 2), same_run_folder=same)
+    print(f"\n{device()} | torch {torch.__version__} | {a.model}, {a.n_seed} seeds, {a.n_test} test, "
+          f"{a.iterations} iterations, simulated teacher {a.args}")
+    print(f"{'processes':>9} {'threads':>7} {'wall s':>7} {'train s':>7} {'eval s':>7} {'test acc':>8} "
+          f"{'wall x':>6} {'train x':>7} {'eval x':>6} {'same folder':>11}")
+    for r in rows:
+        print(f"{r['processes']:>9} {r['threads_each']:>7} {r['wall_s']:>7} {r['train_s']:>7} {r['eval_s']:>7} "
+              f"{r['test_accuracy']:>8.3f} {r.get('wall_x', ''):>6} {r.get('train_x', ''):>7} {r.get('eval_x', ''):>6} "
+              f"{str(r.get('same_run_folder', '')):>11}")
+    save(a, rows)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = ap.add_subparsers(dest='section', required=True)
@@ -486,8 +537,14 @@ def main():
     f.add_argument('--out')
     o = sub.add_parser('overhead', help="the loop's own time per iteration, besides training, evaluation, rule, teacher")
     o.add_argument('--iterations', type=int, default=3); o.add_argument('--out')
+    q = sub.add_parser('processes', help='the same run in one process and in several under accelerate launch')
+    q.add_argument('--processes', type=int, default=2); q.add_argument('--model', default='tiny', choices=['tiny', 'smollm2'])
+    q.add_argument('--n-seed', type=int, default=60); q.add_argument('--n-test', type=int, default=350)
+    q.add_argument('--iterations', type=int, default=2); q.add_argument('--out')
+    q.add_argument('--args', default='', help='more arguments for `llm2llm run`, e.g. --lora-dropout 0')
     a = ap.parse_args()
-    {'training': training, 'eval': evaluation, 'replay': replay, 'filters': filters, 'overhead': overhead}[a.section](a)
+    {'training': training, 'eval': evaluation, 'replay': replay, 'filters': filters, 'overhead': overhead,
+     'processes': processes}[a.section](a)
 
 
 if __name__ == '__main__':
