@@ -6,19 +6,22 @@
 from __future__ import annotations
 import json, os
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, Callable
 import torch
 
 # %% auto #0
-__all__ = ['start', 'rank', 'world_size', 'is_main', 'gather_json', 'broadcast_json', 'MainProcessFailed', 'on_main',
+__all__ = ['TIMEOUT', 'start', 'rank', 'world_size', 'is_main', 'gather_json', 'broadcast_json', 'MainProcessFailed', 'on_main',
            'main_first', 'barrier', 'my_batches', 'gather_in_order']
 
 # %% ../nbs/00a_distributed.ipynb #da0e044a
+TIMEOUT = timedelta(hours=12)   # how long a process may wait for the others: a teacher round can take hours
+
 def start():
     "Join the process group that `accelerate launch` (or `torchrun`) set up in the environment; alone, do nothing."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
         from accelerate import PartialState
-        PartialState(cpu=not torch.cuda.is_available())   # gloo between CPU processes, NCCL between GPUs
+        PartialState(cpu=not torch.cuda.is_available(), timeout=TIMEOUT)   # gloo between CPUs, NCCL between GPUs
 
 # %% ../nbs/00a_distributed.ipynb #1f0e9540
 def _group() -> bool: return torch.distributed.is_available() and torch.distributed.is_initialized()
