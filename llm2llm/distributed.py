@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_distributed.ipynb #1b99d7f8
 from __future__ import annotations
-import json, os
+import atexit, json, os
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Callable
@@ -17,11 +17,16 @@ __all__ = ['TIMEOUT', 'start', 'rank', 'world_size', 'is_main', 'gather_json', '
 # %% ../nbs/00a_distributed.ipynb #da0e044a
 TIMEOUT = timedelta(hours=12)   # how long a process may wait for the others: a teacher round can take hours
 
+def _leave():
+    "Leave the process group: left to the interpreter's teardown, its threads can abort the process at exit."
+    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+
 def start():
     "Join the process group that `accelerate launch` (or `torchrun`) set up in the environment; alone, do nothing."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
         from accelerate import PartialState
         PartialState(cpu=not torch.cuda.is_available(), timeout=TIMEOUT)   # gloo between CPUs, NCCL between GPUs
+        atexit.register(_leave)
 
 # %% ../nbs/00a_distributed.ipynb #1f0e9540
 def _group() -> bool: return torch.distributed.is_available() and torch.distributed.is_initialized()
