@@ -14,6 +14,26 @@ from llm2llm.student import smollm2, gguf_to_folder
 BIN = Path(sys.executable).parent
 
 
+def start_server(out: Path, env: dict, timeout: float = 300) -> tuple[subprocess.Popen, str, str, float, float]:
+    """`transformers serve` of the offline SmolLM2 (converted to a folder in `out`) on a free port: the process, its base
+    URL, the model's name, and the seconds of the conversion and of the start."""
+    t = time.time(); folder = gguf_to_folder(smollm2(), out / 'smollm2-135m-instruct'); conv = time.time() - t
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    # started from its parent folder with a relative path, the server calls the model 'smollm2-135m-instruct': a name
+    # that is the same on every machine, so the replay cache this writes can be shipped with the notebooks
+    server = subprocess.Popen([str(BIN / 'transformers'), 'serve', folder.name, '--host', '127.0.0.1', '--port', str(port),
+                               '--device', 'cpu', '--continuous-batching'], stdout=open(out / 'serve.log', 'w'),
+                              stderr=subprocess.STDOUT, env=env, cwd=out)
+    t = time.time()
+    while True:
+        try:
+            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): break
+        except OSError:
+            if server.poll() is not None or time.time() - t > timeout: sys.exit(f'the server did not start; see {out / "serve.log"}')
+            time.sleep(0.5)
+    return server, f'http://127.0.0.1:{port}/v1', folder.name, conv, time.time() - t
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default='bench/runs/serve'); ap.add_argument('--args', default='--teacher-max-tokens 128')
@@ -22,22 +42,8 @@ def main():
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
     env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TQDM_DISABLE': '1'}
-    t = time.time(); folder = gguf_to_folder(smollm2(), out / 'smollm2-135m-instruct'); conv = time.time() - t
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    log = open(out / 'serve.log', 'w')
-    # started from its parent folder with a relative path, the server calls the model 'smollm2-135m-instruct': a name
-    # that is the same on every machine, so the replay cache this writes can be shipped with the notebooks
-    server = subprocess.Popen([str(BIN / 'transformers'), 'serve', folder.name, '--host', '127.0.0.1', '--port', str(port),
-                               '--device', 'cpu', '--continuous-batching'], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=out)
-    t = time.time()
-    while True:
-        try:
-            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): break
-        except OSError:
-            if server.poll() is not None or time.time() - t > 180: sys.exit(f'the server did not start; see {out / "serve.log"}')
-            time.sleep(0.5)
-    up = time.time() - t
-    cmd = [str(BIN / 'llm2llm'), 'demo', '--teacher', f'openai:{folder.name}', '--teacher-url', f'http://127.0.0.1:{port}/v1',
+    server, url, name, conv, up = start_server(out, env, timeout=180)
+    cmd = [str(BIN / 'llm2llm'), 'demo', '--teacher', f'openai:{name}', '--teacher-url', url,
            '--teacher-cache', str(out / 'teacher_cache.jsonl'), *shlex.split(a.args)]
     walls = {}
     try:

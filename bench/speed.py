@@ -67,8 +67,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 from llm2llm.records import Example, write_jsonl
+from serve_teacher import start_server   # bench/, on the path as this script's folder
 from llm2llm.synthetic import IntentTask
-from llm2llm.student import Student, StudentConfig, _tiny_tokenizer, _collate, _cut, tiny_student, smollm2, gguf_to_folder
+from llm2llm.student import Student, StudentConfig, _tiny_tokenizer, _collate, _cut, tiny_student, smollm2
 from llm2llm.teacher import TeacherRequest, _index, _text, _vet
 from llm2llm.demo import DEMO_STUDENT, DemoConfig, demo_setup, _reporter
 from llm2llm.loop import LoopConfig, run_loop
@@ -292,19 +293,8 @@ def proxy(target: str | None):
 
 def serve(out: Path) -> tuple[subprocess.Popen, str, str, float]:
     "`transformers serve` of the offline SmolLM2 on a free port: the process, its base URL, the model's name, seconds to start."
-    t = time.time()
-    folder = gguf_to_folder(smollm2(), out / 'smollm2-135m-instruct')
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    proc = subprocess.Popen([str(BIN / 'transformers'), 'serve', folder.name, '--host', '127.0.0.1', '--port', str(port),
-                             '--device', 'cpu', '--continuous-batching'], stdout=open(out / 'serve.log', 'w'),
-                            stderr=subprocess.STDOUT, env={**os.environ, 'HF_HUB_OFFLINE': '1'}, cwd=out)
-    while True:
-        try:
-            with urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=2): break
-        except OSError:
-            if proc.poll() is not None or time.time() - t > 300: sys.exit(f'the server did not start; see {out / "serve.log"}')
-            time.sleep(0.5)
-    return proc, f'http://127.0.0.1:{port}/v1', folder.name, time.time() - t
+    proc, url, name, conv, up = start_server(out, {**os.environ, 'HF_HUB_OFFLINE': '1'})
+    return proc, url, name, conv + up
 
 
 def replay(a):
