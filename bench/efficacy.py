@@ -94,9 +94,9 @@ def main():
         ref = run('llm2llm-kfold', s, LoopConfig(seed=s, error_rule='kfold', folds=a.folds, iterations=a.iterations),
                   teacher=teacher)
         ms = load_metrics(ref)
-        counts = ','.join(str(m['n_asked_seeds']) for m in ms)
+        counts = ','.join(str(m.n_asked_seeds) for m in ms)
         run('random', s, LoopConfig(seed=s, method='random', counts=counts, iterations=len(ms)), teacher=teacher)
-        run('plain', s, LoopConfig(seed=s, method='plain', iterations=len(ms)), {'max_steps': ms[-1]['steps']})
+        run('plain', s, LoopConfig(seed=s, method='plain', iterations=len(ms)), {'max_steps': ms[-1].steps})
 
     rep = write_report([out], out / 'report')
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()

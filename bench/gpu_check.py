@@ -113,8 +113,8 @@ def main():
     t = time.time()
     ms = run_loop(task, st, th, sp['seed'], sp['test'], tmp / 'run', LoopConfig(iterations=2)).metrics
     row('loop: student + teacher on one GPU', seconds=round(time.time() - t, 1), iterations=len(ms),
-        test_acc=[m['test_accuracy'] for m in ms], teacher_usage=[m['teacher_usage'] for m in ms],
-        rejected=[m['rejected_by_reason'] for m in ms], held_after_MiB=round(mem(), 1))
+        test_acc=[m.test_accuracy for m in ms], teacher_usage=[m.teacher_usage for m in ms],
+        rejected=[m.rejected_by_reason for m in ms], held_after_MiB=round(mem(), 1))
     dev = torch.cuda.get_device_name() if cuda else 'cpu'
     print(f"\n{dev} | torch {torch.__version__}")
     print(f"{'check':<36} {'seconds':>8}  notes")

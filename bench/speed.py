@@ -157,7 +157,7 @@ def trainer(cfg: StudentConfig, pairs: list[tuple[list[int], list[int]]], dtype:
             model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                                                      target_modules='all-linear', task_type='CAUSAL_LM'))
         args = TrainingArguments(output_dir=str(tmp / 'trainer'), per_device_train_batch_size=cfg.batch_size,
-                                 max_steps=cfg.max_steps, learning_rate=cfg.lr, lr_scheduler_type='cosine',
+                                 max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, lr_scheduler_type='cosine',
                                  warmup_steps=math.ceil(cfg.warmup * cfg.max_steps), weight_decay=cfg.weight_decay,
                                  optim='adamw_torch', bf16=dtype == torch.bfloat16, **_grouping(grouped),
                                  logging_strategy='no', save_strategy='no', report_to=[], seed=seed,
@@ -430,9 +430,9 @@ def overhead(a):
         end = time.perf_counter()
         keys = ('train_seconds', 'eval_seconds', 'rule_seconds', 'teacher_seconds')
         for m, start, stop in zip(res.metrics, [t0] + marks, marks):
-            inside = sum(m[k] for k in keys)
-            rows.append(dict(variant=variant, iteration=m['iteration'], wall_s=round(stop - start, 2),
-                             **{k.split('_')[0] + '_s': m[k] for k in keys}, overhead_s=round(stop - start - inside, 2),
+            inside = sum(getattr(m, k) for k in keys)
+            rows.append(dict(variant=variant, iteration=m.iteration, wall_s=round(stop - start, 2),
+                             **{k.split('_')[0] + '_s': getattr(m, k) for k in keys}, overhead_s=round(stop - start - inside, 2),
                              overhead_pct=round(100 * (stop - start - inside) / (stop - start), 1)))
         rows.append(dict(variant=variant, iteration='after', wall_s=round(end - marks[-1], 2),
                          overhead_s=round(end - marks[-1], 2)))   # the summary written after the last iteration

@@ -10,10 +10,11 @@ from .core import ConfigError
 from .records import DataError, report_overlap, write_jsonl, atomic_write
 from .synthetic import make_task, TASK_NAMES
 from .loaders import DATASETS, load_task_data, gsm8k_slice
-from .student import StudentConfig, ModelNotFound, smollm2
+from .student import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
 from .llm_teachers import Sampling, TeacherConfig, TeacherError, make_teacher
-from .runs import RunMismatch, load_metrics
-from .loop import LoopConfig, LoopResult, ERROR_RULES, METHODS
+from .runs import RunMismatch, load_metrics, repeat_dir
+from .methods import LoopConfig, ERROR_RULES, METHODS, describe, resolve_method
+from .loop import LoopResult
 from .demo import DemoConfig, DEMO_STUDENT, demo_dir, demo_setup, run_and_report
 from .config import read_config, to_toml, merge
 from .report import write_report
@@ -31,11 +32,19 @@ def _comments(cls) -> dict[str, str]:
         if m: out.setdefault(m.group(1), t.string.lstrip('#').strip())
     return out
 
+# %% ../nbs/07_cli.ipynb #d1e1f872
+def _choices(tp) -> list[str] | None:
+    "The names a field annotated `tp` takes when it is typed with a registry's names (`Literal[...]`), else None."
+    args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    lit = [a for a in args if typing.get_origin(a) is typing.Literal]
+    return list(typing.get_args(lit[0])) if lit else None
+
 # %% ../nbs/07_cli.ipynb #7edc7eda
 def _scalar(tp) -> type | None:
     "The type of the flag for a field annotated `tp`: bool, int, float or str (`X | None` is X); None: no flag."
     union = typing.get_origin(tp) in (typing.Union, types.UnionType)
     args = [a for a in typing.get_args(tp) if a is not type(None)] if union else [tp]
+    if _choices(tp): return str   # a registered name (a function in its place is for Python, not a flag)
     return args[0] if len(args) == 1 and args[0] in (bool, int, float, str) else None
 
 # %% ../nbs/07_cli.ipynb #d782c7da
@@ -45,12 +54,12 @@ def _flag(prefix: str, name: str) -> str:
 
 # %% ../nbs/07_cli.ipynb #8d7db488
 def _add_config(p: argparse.ArgumentParser, cls, prefix: str = '', skip: tuple = (), defaults: dict | None = None,
-                note: str = '', choices: dict | None = None):
+                note: str = ''):
     "A flag for each field of the dataclass `cls` (but `skip`), default None, help from the field's comment."
     g = p.add_argument_group(cls.__name__, f'{cls.__doc__} {note}'.strip())
     helps, types = _comments(cls), typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        tp, d, ch = _scalar(types[f.name]), (defaults or {}).get(f.name, f.default), (choices or {}).get(f.name)
+        tp, d, ch = _scalar(types[f.name]), (defaults or {}).get(f.name, f.default), _choices(types[f.name])
         if f.name in skip or tp is None: continue
         h = f"{helps.get(f.name, '')} (default: {d})".strip().replace('%', '%%')
         kw = {'type': tp, 'choices': ch, 'metavar': None if ch else tp.__name__.upper()}
@@ -63,11 +72,17 @@ def _given(a: argparse.Namespace, cls, prefix: str = '', skip: tuple = ()) -> di
     vals = {f.name: getattr(a, _flag(prefix, f.name)[2:].replace('-', '_'), None) for f in dataclasses.fields(cls)}
     return {k: v for k, v in vals.items() if v is not None and k not in skip}
 
+# %% ../nbs/07_cli.ipynb #1b42d983
+def _plugins() -> str:
+    "What `--help` says of the loop's methods and error rules: each registered one with its description."
+    lines = lambda reg, desc: '; '.join(f'{n}: {desc(x).rstrip(".")}' for n, x in reg.items())
+    return (f'Methods: {lines(METHODS, lambda m: m.description)}. '
+            f'Error rules: {lines(ERROR_RULES, describe)}.').replace('%', '%%')
+
 # %% ../nbs/07_cli.ipynb #bc80fa60
 _LOOP, _TEACHER, _SAMPLING = (LoopConfig, '', ()), (TeacherConfig, 'teacher-', ()), (Sampling, 'teacher-', ('seed',))
 _DEMO_STUDENT = (StudentConfig, '', ('model', 'gguf_file', 'seed'))   # the demo picks its own model
 _RUN_STUDENT = (StudentConfig, '', ('model', 'seed'))                  # `run` has its own --model
-_FULL_LR = 1e-5   # the learning rate of `llm2llm run --no-lora` without --lr (LoRA's default is far too high for it)
 
 def _add_shared(p: argparse.ArgumentParser, student: tuple, **student_kw):
     "A config file, the loop's, the student's and the teacher's flags, repeats, matching, and --quiet."
@@ -80,7 +95,7 @@ def _add_shared(p: argparse.ArgumentParser, student: tuple, **student_kw):
     g.add_argument('--match', metavar='RUN_DIR', help="a finished run to match: 'plain' trains as many optimizer "
                    "steps as its last iteration, 'random' asks about as many seeds in each iteration, 'oneshot' "
                    'asks for as many examples as it trained on (RUN_DIR/seed-N for repeats, when there)')
-    _add_config(p, *_LOOP, choices={'error_rule': sorted(ERROR_RULES), 'method': list(METHODS)})
+    _add_config(p, *_LOOP, note=_plugins())
     _add_config(p, *student, **student_kw)
     _add_config(p, *_TEACHER); _add_config(p, *_SAMPLING)
     p.add_argument('--quiet', action='store_true', default=None, help='print nothing but errors')
@@ -108,7 +123,7 @@ def _run_parser(sub):
     r.add_argument('--run-dir', help='(required) run folder; an existing run resumes')
     r.add_argument('--model',
                    help="(required) student: hub id, local folder, or 'smollm2' for the offline SmolLM2-135M")
-    _add_shared(r, _RUN_STUDENT, note=f'With --no-lora and no --lr, lr is {_FULL_LR}.')
+    _add_shared(r, _RUN_STUDENT, note=f'Without --lr, lr is {LORA_LR} with LoRA and {FULL_LR} with --no-lora.')
 
 # %% ../nbs/07_cli.ipynb #0da4883e
 def _data_parser(sub):
@@ -178,30 +193,27 @@ def _resolve(a: argparse.Namespace, cmd: str) -> dict[str, dict]:
     return out
 
 # %% ../nbs/07_cli.ipynb #7673c6b4
-def _repeats(s: dict) -> list[tuple[int, str | None]]:
-    "(random seed, sub-folder or None) of each run of the settings `s`."
+def _repeats(s: dict) -> list[tuple[int, bool]]:
+    "(random seed, whether it is one of several repeats, in its own `seed-N` folder) of each run of the settings `s`."
     top, base = s[''], s['loop'].get('seed', 0)
     if top.get('repeats', 1) < 1: raise ConfigError(f"repeats must be at least 1, got {top['repeats']}")
     seeds = top.get('seeds') or ([base + r for r in range(top['repeats'])] if top.get('repeats', 1) > 1 else None)
-    return [(base, None)] if seeds is None else [(x, f'seed-{x}') for x in seeds]
+    return [(base, False)] if seeds is None else [(x, True) for x in seeds]
 
 # %% ../nbs/07_cli.ipynb #74b1d5d3
-def _matched(s: dict, sub: str | None) -> dict:
-    "The settings `s` with `match` applied: `plain`'s max_steps or `oneshot`'s oneshot_total from a finished run."
-    ref, method = s[''].get('match'), s['loop'].get('method', 'llm2llm')
+def _matched(s: dict, seed: int, repeated: bool) -> dict:
+    "The settings `s` of the run with random seed `seed` with `match` applied: the method's `match` of a finished run."
+    ref, method = s[''].get('match'), resolve_method(s['loop'].get('method', LoopConfig.method))
     if not ref: return s
-    if method not in ('plain', 'oneshot', 'random'):
-        raise ConfigError(f'--match goes with --method plain, random or oneshot, not {method}')
-    folder = Path(ref) / sub if sub and (Path(ref) / sub).is_dir() else Path(ref)
+    if method.match is None:
+        raise ConfigError(f"--match goes with --method {' or '.join(n for n, m in METHODS.items() if m.match)}, "
+                          f'not {method.name}')
+    folder = repeat_dir(ref, seed) if repeated and repeat_dir(ref, seed).is_dir() else Path(ref)
     ms = load_metrics(folder)
     if not ms: raise ConfigError(f'--match {folder}: no finished iteration there (is it a run folder?)')
     out = {k: dict(v) for k, v in s.items()}
-    if method == 'plain': out['student'].setdefault('max_steps', ms[-1]['steps'])
-    elif method == 'oneshot': out['loop'].setdefault('oneshot_total', ms[-1]['n_generated_in_train'])
-    else:
-        asked = [m['n_asked_seeds'] if 'n_asked_seeds' in m else m['n_wrong'] for m in ms]   # older runs: n_wrong
-        out['loop'].setdefault('counts', ','.join(map(str, asked)))
-        out['loop'].setdefault('iterations', len(ms))
+    for section, values in method.match(ms).items():   # what the user set stays as set
+        for k, v in values.items(): out[section].setdefault(k, v)
     return out
 
 # %% ../nbs/07_cli.ipynb #b64b4caf
@@ -221,23 +233,23 @@ def _config_text(cmd: str, s: dict, loop: LoopConfig, student: StudentConfig, ru
 def _cmd_demo(a: argparse.Namespace) -> list[LoopResult]:
     "`llm2llm demo`: once, or once per random seed."
     s, out = _resolve(a, 'demo'), []
-    for seed, sub in _repeats(s):
-        r = _matched(s, sub)
+    for seed, repeated in _repeats(s):
+        r = _matched(s, seed, repeated)
         loop, tcfg = LoopConfig(**{**r['loop'], 'seed': seed}), TeacherConfig(**r['teacher'])
         dcfg = DemoConfig(**r['demo'])
-        if sub: dcfg = dataclasses.replace(dcfg, run_dir=str(demo_dir(dcfg) / sub))
-        teacher = None if tcfg.name == 'simulated' or loop.method == 'plain' else make_teacher(
+        if repeated: dcfg = dataclasses.replace(dcfg, run_dir=str(repeat_dir(demo_dir(dcfg), seed)))
+        teacher = None if tcfg.name == 'simulated' or not resolve_method(loop.method).teacher else make_teacher(
             tcfg, make_task('intents'), Sampling(**r['sampling']), loop.seed)
         d = demo_setup(dcfg, loop, r['student'], teacher)
         files = {'config.toml': _config_text('demo', r, loop, d.student, d.run_dir, dcfg)}
-        out.append(run_and_report(d.task, d.student, None if loop.method == 'plain' else d.teacher, d.seeds, d.test,
+        out.append(run_and_report(d.task, d.student, d.teacher if resolve_method(loop.method).teacher else None,
+                                  d.seeds, d.test,
                                   d.run_dir, loop, bool(s[''].get('quiet')), files=files))
     return out
 
 # %% ../nbs/07_cli.ipynb #bddd2070
 def _run_student(model: str, given: dict, seed: int) -> StudentConfig:
     "The student of `llm2llm run`: `model` ('smollm2': the offline SmolLM2-135M) with the student settings `given`."
-    if given.get('lora') is False and 'lr' not in given: given = {**given, 'lr': _FULL_LR}
     return dataclasses.replace(smollm2() if model == 'smollm2' else StudentConfig(model=model), **given, seed=seed)
 
 # %% ../nbs/07_cli.ipynb #9eb87f23
@@ -267,11 +279,12 @@ def _cmd_run(a: argparse.Namespace) -> list[LoopResult]:
     seeds, test = task.read(top['seed_file']), task.read(top['test_file'])   # checked before any model loads
     report_overlap(seeds, test)                                               # a warning: nothing is dropped
     out = []
-    for seed, sub in _repeats(s):
-        r = _matched(s, sub)
-        loop, run_dir = LoopConfig(**{**r['loop'], 'seed': seed}), Path(top['run_dir']) / (sub or '')
-        teacher = None if loop.method == 'plain' else make_teacher(TeacherConfig(**r['teacher']), task,
-                                                                   Sampling(**r['sampling']), loop.seed)
+    for seed, repeated in _repeats(s):
+        r = _matched(s, seed, repeated)
+        loop = LoopConfig(**{**r['loop'], 'seed': seed})
+        run_dir = repeat_dir(top['run_dir'], seed) if repeated else Path(top['run_dir'])
+        teacher = None if not resolve_method(loop.method).teacher else make_teacher(
+            TeacherConfig(**r['teacher']), task, Sampling(**r['sampling']), loop.seed)
         student = _run_student(top['model'], r['student'], loop.seed)
         files = {'config.toml': _config_text('run', r, loop, student, run_dir)}
         out.append(run_and_report(task, student, teacher, seeds, test, run_dir, loop, bool(top.get('quiet')),

@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import ConfigError
 from .student import StudentConfig
 from .llm_teachers import Sampling, TeacherConfig
-from .loop import LoopConfig
+from .methods import LoopConfig
 from .demo import DemoConfig
 try: import tomllib
 except ModuleNotFoundError: import tomli as tomllib   # Python 3.10
@@ -27,6 +27,8 @@ def _accepts(tp, value) -> bool:
     union = typing.get_origin(tp) in (typing.Union, types.UnionType)
     opts = [a for a in typing.get_args(tp) if a is not type(None)] if union else [tp]
     for t in opts:
+        if typing.get_origin(t) is typing.Literal:   # a registered name
+            if isinstance(value, str) and value in typing.get_args(t): return True
         if t is bool and isinstance(value, bool): return True
         if t in (int, float) and isinstance(value, int) and not isinstance(value, bool): return True
         if t is float and isinstance(value, float): return True
@@ -60,6 +62,8 @@ def _check_section(path: Path, text: str, section: str, values: dict, fields: di
             raise ConfigError(f'{_where(path, text, section, k)}: expected {_type_name(fields[k])}, got {v!r}')
 
 def _type_name(tp) -> str:
+    lit = [a for a in typing.get_args(tp) if typing.get_origin(a) is typing.Literal]   # a name from a registry
+    if lit: return 'one of ' + ', '.join(map(repr, typing.get_args(lit[0])))
     return re.sub(r'\b(typing|builtins)\.', '', getattr(tp, '__name__', None) if not typing.get_args(tp) else str(tp))
 
 # %% ../nbs/06c_config.ipynb #ee68a1bf

@@ -12,14 +12,15 @@ from tqdm.auto import tqdm
 __all__ = ['patch', 'ConfigError', 'Progress']
 
 # %% ../nbs/00_core.ipynb #d756f5e1
-def patch(f: Callable) -> Callable:
+def patch(f: Callable | None = None, *, as_prop: bool = False) -> Callable:
     "Add `f` to the class its first parameter is annotated with: `def fit(self: Student)` becomes `Student.fit`."
+    if f is None: return lambda g: patch(g, as_prop=as_prop)   # `@patch(as_prop=True)`: a property
     first = next(iter(f.__code__.co_varnames[:1]), None)
     ann = f.__annotations__.get(first) if first else None
     if ann is None: raise TypeError(f'@patch: annotate the first parameter of {f.__name__}, e.g. (self: MyClass)')
     cls = eval(ann, f.__globals__) if isinstance(ann, str) else ann
     f.__qualname__ = f'{cls.__name__}.{f.__name__}'
-    setattr(cls, f.__name__, f)
+    setattr(cls, f.__name__, property(f) if as_prop else f)
     return f
 
 # %% ../nbs/00_core.ipynb #aaac538c

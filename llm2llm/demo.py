@@ -14,7 +14,9 @@ from .tasks import Task
 from .synthetic import IntentTask
 from .student import StudentConfig, smollm2, tiny_student, train_steps
 from .teacher import SimulatedTeacher, Teacher
-from .loop import LoopConfig, LoopResult, run_loop
+from .methods import LoopConfig, resolve_method, resolve_rule
+from .runs import IterationRecord
+from .loop import LoopResult, run_loop
 from .distributed import is_main, main_first
 from .viz import plot_accuracy
 
@@ -79,19 +81,19 @@ def table_header() -> str:
     return '  '.join(f'{h:>{len(f.format(0 if "%" not in f else 0.0))}}' for _, h, f in _COLUMNS)
 
 # %% ../nbs/06a_demo.ipynb #720c1a7d
-def table_row(m: dict) -> str:
-    "One iteration's metrics `m` as a row of the table; a missing value is a dash."
-    return '  '.join(f.format(m[k]) if m.get(k) is not None else f'{"-":>{len(h)}}' for k, h, f in _COLUMNS)
+def table_row(m: IterationRecord) -> str:
+    "One iteration's record `m` as a row of the table; a missing value is a dash."
+    return '  '.join(f'{"-":>{len(h)}}' if getattr(m, k) is None else f.format(getattr(m, k)) for k, h, f in _COLUMNS)
 
 # %% ../nbs/06a_demo.ipynb #eec9be1c
-def _teacher_line(m: dict) -> str:
+def _teacher_line(m: IterationRecord) -> str:
     "One line on an iteration's teacher calls: requests, cache hits, tokens, cost, rejections by reason."
-    u = m.get('teacher_usage', {})
+    u = m.teacher_usage
     parts = [f"{u.get('calls', 0)} calls", f"{u.get('requests', 0)} requests", f"{u.get('cache_hits', 0)} from cache",
              f"{u.get('prompt_tokens', 0):,} tokens in, {u.get('completion_tokens', 0):,} out"]
     if u.get('failures'): parts.append(f"{u['failures']} failed")
     if 'cost_usd' in u: parts.append(f"${u['cost_usd']:.4f}")
-    rej = ', '.join(f'{k} {v}' for k, v in sorted(m.get('rejected_by_reason', {}).items(), key=lambda kv: -kv[1]))
+    rej = ', '.join(f'{k} {v}' for k, v in sorted(m.rejected_by_reason.items(), key=lambda kv: -kv[1]))
     return '      teacher: ' + ', '.join(parts) + (f'; rejected: {rej}' if rej else '')
 
 # %% ../nbs/06a_demo.ipynb #e9f9934f
@@ -101,31 +103,32 @@ def _setup_line(task: Task, scfg: StudentConfig, teacher: Teacher | None, seeds:
     gguf = f' ({scfg.gguf_file})' if scfg.gguf_file else ''
     budget = (f'{scfg.max_steps} steps per iteration' if scfg.max_steps else
               f'{scfg.epochs} epochs' + (f' (at least {scfg.min_steps} steps)' if scfg.min_steps else ''))
-    method = 'plain fine-tuning, no teacher' if cfg.method == 'plain' else (
-        f'method {cfg.method}, error rule {cfg.error_rule}; teacher {teacher.name if teacher else "none"}')
+    m, rule = resolve_method(cfg.method), resolve_rule(cfg.error_rule)[0]
+    method = 'plain fine-tuning, no teacher' if not m.teacher else (
+        f'method {m.name}, error rule {rule}; teacher {teacher.name if teacher else "none"}')
     return (f'task {task.name}: {len(seeds)} seed and {len(test)} test examples; student {scfg.model}{gguf}, '
             f'{"LoRA" if scfg.lora else "full fine-tuning"}, {budget}; {method}')
 
 # %% ../nbs/06a_demo.ipynb #893be7ca
 def _cost_line(scfg: StudentConfig, cfg: LoopConfig, n_seeds: int) -> str | None:
     "What the error rule costs on top of the loop's own training, when it trains; None when it does not."
-    if cfg.error_rule != 'kfold': return None
+    if resolve_rule(cfg.error_rule)[0] != 'kfold': return None
     steps = train_steps(scfg, round(n_seeds * (cfg.folds - 1) / cfg.folds))
     return (f'the kfold error rule trains {cfg.folds} more students in every iteration, each without one fold of the '
             f'seeds ({steps} steps each in iteration 0): about {cfg.folds + 1} times the training of the loop alone')
 
 # %% ../nbs/06a_demo.ipynb #bee2c360
-def _save_plot(run_dir: Path, metrics: list[dict]):
+def _save_plot(run_dir: Path, metrics: list[IterationRecord]):
     "Write the run's accuracy.png from `metrics`."
     fig, tmp = plot_accuracy(metrics), run_dir / '.accuracy.png.tmp.png'
     fig.savefig(tmp, dpi=100, bbox_inches='tight'); tmp.replace(run_dir / 'accuracy.png')
 
 # %% ../nbs/06a_demo.ipynb #206ae0d7
-def _truncated_line(m: dict) -> str | None:
+def _truncated_line(m: IterationRecord) -> str | None:
     "A line on the answers that hit the budget in iteration `m`, or None when none did."
-    seed, test = m.get('n_truncated_seed', 0), m.get('n_truncated_test', 0)
+    seed, test = m.n_truncated_seed, m.n_truncated_test
     if not seed and not test: return None
-    return (f"  {test} test and {seed} seed answers hit the budget of {m['max_new_tokens']} new tokens "
+    return (f"  {test} test and {seed} seed answers hit the budget of {m.max_new_tokens} new tokens "
             '(marked truncated in pred_*.jsonl)')
 
 # %% ../nbs/06a_demo.ipynb #6d02410c
@@ -141,7 +144,7 @@ def _reporter(run_dir: Path, out: Callable[[str], None]) -> Callable:
         elif phase == 'done':
             seen.append(kw['metrics']); out(table_row(kw['metrics'])); _save_plot(run_dir, seen)
             if cut := _truncated_line(kw['metrics']): out(cut)
-            if set(kw['metrics'].get('teacher_usage', {})) - {'calls'}:          # an LLM teacher: requests, tokens
+            if set(kw['metrics'].teacher_usage) - {'calls'}:          # an LLM teacher: requests, tokens
                 out(_teacher_line(kw['metrics']))
     return on_event
 
@@ -160,9 +163,9 @@ def run_and_report(task: Task, student: StudentConfig, teacher: Teacher | None, 
     if res.stop_reason == 'no_errors':
         out('the student got every seed example right, so there was nothing left to augment: the loop stopped early')
     first, last = res.metrics[0], res.metrics[-1]
-    if first.get('test_accuracy') is not None:
-        out(f'test accuracy: iteration 0 {first["test_accuracy"]:.1%} -> '
-            f'iteration {last["iteration"]} {last["test_accuracy"]:.1%}')
+    if first.test_accuracy is not None:
+        out(f'test accuracy: iteration 0 {first.test_accuracy:.1%} -> '
+            f'iteration {last.iteration} {last.test_accuracy:.1%}')
     out(f'run folder: {run_dir} (metrics.json, accuracy.png, iter_*/); {time.time() - t0:.0f}s')
     return res
 

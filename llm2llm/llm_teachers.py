@@ -326,10 +326,10 @@ def _ask(self: OpenAITeacher, requests: list[TeacherRequest], done: Callable[[in
 
 # %% ../nbs/04a_llm_teachers.ipynb #5e8d23ed
 def _check_4bit(quantize: str):
+    "The student's check of `quantize` (`llm2llm.student.check_quantize`), for a teacher; it loads torch only now."
     import torch
-    if quantize != '4bit': raise ConfigError(f"quantize must be None or '4bit', got {quantize!r}")
-    if not torch.cuda.is_available():
-        raise ConfigError("a 4-bit teacher (quantize='4bit') needs a CUDA GPU and bitsandbytes; none was found")
+    from llm2llm.student import check_quantize
+    check_quantize(quantize, torch.cuda.is_available(), "the teacher's quantize")
 
 # %% ../nbs/04a_llm_teachers.ipynb #a4725ffa
 class HFTeacher(LLMTeacher):

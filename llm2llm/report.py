@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
-from .runs import load_metrics
+from .runs import RunView, load_run, experiment_dir, repeat_dir, Files, IterationRecord
+from .methods import METHODS, LoopConfig
 from .teacher import sum_usage
 
 # %% auto #0
-__all__ = ['OKABE_ITO', 'find_runs', 'RunSummary', 'summarize', 'Experiment', 'group', 'row', 'Report', 'report', 'plot_report',
-           'write_report', 'show_report']
+__all__ = ['OKABE_ITO', 'find_runs', 'Experiment', 'group', 'row', 'Report', 'report', 'plot_report', 'write_report',
+           'show_report']
 
 # %% ../nbs/06b_report.ipynb #ad01d8fe
 def find_runs(paths) -> list[Path]:
@@ -22,45 +23,29 @@ def find_runs(paths) -> list[Path]:
     out = []
     for p in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
         if not p.exists(): raise FileNotFoundError(f'{p}: no such folder')
-        found = [p] if (p / 'run.json').exists() else sorted(q.parent for q in p.glob('**/run.json'))
+        found = [p] if (p / Files.run).exists() else sorted(q.parent for q in p.glob(f'**/{Files.run}'))
         if not found: raise FileNotFoundError(f'{p}: no run folder in it (a run folder holds a run.json)')
         out += [f for f in found if f not in out]
     return out
 
 # %% ../nbs/06b_report.ipynb #7fdc7d29
-@dataclass
-class RunSummary:
-    "A run folder's configuration (run.json), its per-iteration metrics and why it stopped."
-    path: Path
-    conf: dict
-    metrics: list[dict]
-    stop_reason: str
-
-    @property
-    def seed(self) -> int: return self.conf['loop']['seed']
-
-def summarize(run) -> RunSummary:
-    "Read the run folder `run` (finished iterations only)."
-    run = Path(run)
-    conf = json.loads((run / 'run.json').read_text())
-    summary = run / 'metrics.json'
-    stop = json.loads(summary.read_text())['stop_reason'] if summary.exists() else 'unfinished'
-    metrics = load_metrics(run)
-    if stop == 'finished' and len(metrics) < conf['loop']['iterations']: stop = 'unfinished'   # still running
-    return RunSummary(run, conf, metrics, stop)
+def _asks_teacher(conf: dict) -> bool:
+    "Whether the method of the run with run.json `conf` asks a teacher (one this library does not know is taken to)."
+    m = METHODS.get(conf['loop']['method'])
+    return m.teacher if m else True
 
 # %% ../nbs/06b_report.ipynb #dad40242
 def _describe(conf: dict) -> str:
     "The method and the settings that change what it compares: error rule, training budget, retraining."
     loop, st = conf['loop'], conf['student']
-    parts = [loop.get('method', 'llm2llm')]
-    if parts[0] != 'plain' and loop.get('error_rule', 'wrong') != 'wrong':
+    parts, asks = [loop['method']], _asks_teacher(conf)
+    if asks and loop['error_rule'] != LoopConfig.error_rule:
         parts.append(loop['error_rule'] + (f" ({loop.get('folds')} folds)" if loop['error_rule'] == 'kfold' else ''))
     if st.get('max_steps'): parts.append(f"{st['max_steps']} steps per iteration (matched compute)")
     else: parts.append(f"{st['epochs']} epochs" + (f", at least {st['min_steps']} steps" if st.get('min_steps') else
                                                     ''))
-    if not st.get('from_base', True): parts.append('continues training (not from base)')
-    if parts[0] != 'plain' and conf.get('teacher'): parts.append(f"teacher {conf['teacher']}")
+    if not st['from_base']: parts.append('continues training (not from base)')
+    if asks and conf.get('teacher'): parts.append(f"teacher {conf['teacher']}")
     return ', '.join(parts)
 
 # %% ../nbs/06b_report.ipynb #5ea417c6
@@ -68,21 +53,17 @@ def _describe(conf: dict) -> str:
 class Experiment:
     "Runs that differ only in their random seed."
     name: str
-    runs: list[RunSummary] = field(default_factory=list)
+    runs: list[RunView] = field(default_factory=list)
 
     @property
     def conf(self) -> dict: return self.runs[0].conf
     @property
     def description(self) -> str: return _describe(self.conf)
 
-def _folder(path: Path) -> Path:
-    "The experiment's folder of the run folder `path`: the parent of a `seed-N` folder, else the run folder."
-    return path.parent if path.name.startswith('seed-') else path
-
-def group(runs: list[RunSummary]) -> list[Experiment]:
-    "`runs` grouped into experiments by their folder, in the order their first run comes."
+def group(runs: list[RunView]) -> list[Experiment]:
+    "`runs` grouped into experiments by their folder (`llm2llm.runs.experiment_dir`), in the order they come."
     out: dict[Path, Experiment] = {}
-    for r in runs: out.setdefault(_folder(r.path), Experiment(_folder(r.path).name)).runs.append(r)
+    for r in runs: out.setdefault(experiment_dir(r.path), Experiment(experiment_dir(r.path).name)).runs.append(r)
     return list(out.values())
 
 # %% ../nbs/06b_report.ipynb #b16db25c
@@ -104,27 +85,26 @@ def _mean_sd(xs: list[float]) -> tuple[float, float | None]:
 def _per_iteration(e: Experiment, key: str) -> list[float]:
     "The mean of metric `key` at each iteration, over the runs that reached it."
     n = max(len(r.metrics) for r in e.runs)
-    return [statistics.fmean(r.metrics[i].get(key) or 0 for r in e.runs if len(r.metrics) > i) for i in range(n)]
+    return [statistics.fmean(getattr(r.metrics[i], key) or 0 for r in e.runs if len(r.metrics) > i) for i in range(n)]
 
 # %% ../nbs/06b_report.ipynb #d8af40fc
-def _usage(r: RunSummary) -> dict:
-    return sum_usage(m.get('teacher_usage') or {} for m in r.metrics)
+def _usage(r: RunView) -> dict:
+    return sum_usage(m.teacher_usage for m in r.metrics)
 
-def _seconds(r: RunSummary) -> float:
-    return sum(m.get(k) or 0 for m in r.metrics for k in ('train_seconds', 'eval_seconds', 'rule_seconds',
-                                                          'teacher_seconds'))
+def _seconds(r: RunView) -> float:
+    return sum(m.train_seconds + m.eval_seconds + m.rule_seconds + m.teacher_seconds for m in r.metrics)
 
 def row(e: Experiment) -> dict:
     "The experiment's numbers: means over its runs (and the sd of the last test accuracy)."
     last = [r.metrics[-1] for r in e.runs if r.metrics]
-    acc, sd = _mean_sd([m['test_accuracy'] for m in last if m.get('test_accuracy') is not None] or [math.nan])
+    acc, sd = _mean_sd([m.test_accuracy for m in last if m.test_accuracy is not None] or [math.nan])
     mean, usage = (lambda xs: statistics.fmean(xs) if xs else 0), [_usage(r) for r in e.runs]
     stops = {s: sum(r.stop_reason == s for r in e.runs) for s in sorted({r.stop_reason for r in e.runs})}
-    return {'experiment': e.name, 'description': e.description, 'runs': len(e.runs),
+    return {'experiment': e.name, 'description': e.description, 'teacher': _asks_teacher(e.conf), 'runs': len(e.runs),
             'test_by_iteration': _per_iteration(e, 'test_accuracy'), 'test_last': acc, 'test_last_sd': sd,
-            'seed_last': mean([m['seed_accuracy'] for m in last]),
-            'added': mean([m.get('n_generated_in_train', 0) for m in last]),
-            'steps_last': mean([m.get('steps', 0) for m in last]),
+            'seed_last': mean([m.seed_accuracy for m in last]),
+            'added': mean([m.n_generated_in_train for m in last]),
+            'steps_last': mean([m.steps for m in last]),
             'errors_by_iteration': _per_iteration(e, 'n_wrong'),
             'teacher_calls': mean([u.get('calls', 0) for u in usage]),
             'tokens': mean([u.get('prompt_tokens', 0) + u.get('completion_tokens', 0) for u in usage]),
@@ -150,8 +130,8 @@ _HEAD = ['experiment', 'runs', 'test acc by iteration (%)', 'test acc, last (%)'
 # %% ../nbs/06b_report.ipynb #e6eaf24a
 def _baseline_note(rows: list[dict]) -> str | None:
     "A warning when no plain fine-tuning baseline trains as many steps as the last LLM2LLM student did."
-    plain = [r for r in rows if r['description'].startswith('plain')]
-    others = [r for r in rows if not r['description'].startswith('plain')]
+    plain = [r for r in rows if not r['teacher']]
+    others = [r for r in rows if r['teacher']]
     if not others: return None
     if not plain:
         return ('No plain fine-tuning baseline among these runs: a gain may only be extra training. Run the same '
@@ -184,8 +164,8 @@ class Report:
 # %% ../nbs/06b_report.ipynb #bdba2591
 def report(paths) -> Report:
     "Read the run folders in and under `paths`, group them into experiments and compare them with LLM2LLM's."
-    exps = group([summarize(r) for r in find_runs(paths)])
-    ref = next((e for e in exps if e.conf['loop'].get('method', 'llm2llm') == 'llm2llm'), exps[0])
+    exps = group([load_run(r, answers=False) for r in find_runs(paths)])
+    ref = next((e for e in exps if e.conf['loop']['method'] == LoopConfig.method), exps[0])
     ok, left = [ref], []
     for e in exps:
         if e is ref: continue
@@ -200,7 +180,7 @@ OKABE_ITO = ('#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '
 def _band(ax, e: Experiment, x_key: str | None, color: str, marker: str, dodge: float):
     "Draw `e`'s mean test accuracy, ± sd as bars and a band, against the iteration or the metric `x_key`."
     n = max(len(r.metrics) for r in e.runs)
-    acc = [[100 * r.metrics[i]['test_accuracy'] for r in e.runs if len(r.metrics) > i] for i in range(n)]
+    acc = [[100 * r.metrics[i].test_accuracy for r in e.runs if len(r.metrics) > i] for i in range(n)]
     x = [v + dodge for v in (range(n) if x_key is None else _per_iteration(e, x_key))]
     mean = [statistics.fmean(a) for a in acc]
     sd = [statistics.stdev(a) if len(a) > 1 else 0 for a in acc]
@@ -215,7 +195,7 @@ def plot_report(rep: Report, title: str = 'Test accuracy: mean ± sd over random
     "Test accuracy per iteration and per optimizer step, one line (and band) per experiment."
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     k, n = len(rep.experiments), max(len(r.metrics) for e in rep.experiments for r in e.runs)
-    steps = [m['steps'] for e in rep.experiments for r in e.runs for m in r.metrics]
+    steps = [m.steps for e in rep.experiments for r in e.runs for m in r.metrics]
     lo, hi = min(steps), max(steps)
     for j, e in enumerate(rep.experiments):   # side by side, so that equal results do not hide each other
         for ax, key, step in zip(axes, (None, 'steps'), (0.06, 0.015 * max(hi - lo, 20))):

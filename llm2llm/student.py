@@ -18,8 +18,9 @@ from .tasks import Task
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student', 'auto_dtype', 'load_model',
-           'gguf_to_folder', 'model_identity', 'Student', 'train_steps', 'generate_batched']
+__all__ = ['LORA_LR', 'FULL_LR', 'BF16_CAPABILITY', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student',
+           'auto_dtype', 'check_quantize', 'load_model', 'gguf_to_folder', 'model_identity', 'Student', 'train_steps',
+           'generate_batched']
 
 # %% ../nbs/03_student.ipynb #635e88f0
 @dataclass
@@ -36,8 +37,7 @@ class StudentConfig:
     epochs: int = 3                  # passes over the training data
     max_steps: int | None = None     # train exactly this many optimizer steps whatever the data size (overrides epochs)
     min_steps: int = 64              # train at least this many optimizer steps, however few the examples
-    lr: float = 1e-3                 # LoRA on a small student (measured: bench/budget_sweep.py); ~2e-4 for a 7B one,
-                                     # ~1e-5 for full fine-tuning
+    lr: float | None = None          # None: `learning_rate`'s, by LoRA or full fine-tuning (~2e-4 suits LoRA on a 7B)
     batch_size: int = 8              # examples per forward pass in training (split between processes under a launcher)
     grad_accum: int = 1              # forward passes per optimizer step
     warmup: float = 0.03             # share of steps with a linear warm-up, then cosine decay (as the paper)
@@ -45,9 +45,17 @@ class StudentConfig:
     max_length: int = 512            # prompt + target tokens; longer prompts are cut from the left
     eval_batch_size: int = 32        # prompts per `generate` call, examples per scoring pass
     chat_template: bool | None = None  # wrap prompts in the tokenizer's chat template (None: if it has one)
-    dtype: str | None = None         # 'bfloat16', 'float16', 'float32'; None: `auto_dtype` (by the GPU's compute capability)
+    dtype: str | None = None         # 'bfloat16', 'float16', 'float32'; None: `auto_dtype` (by the GPU)
     eval_margin: float = 1.25        # a task without a budget: this times the longest seed target's tokens, plus 8
     seed: int = 0                    # the seed of each fit (the shuffle, dropout, new LoRA adapters)
+
+# %% ../nbs/03_student.ipynb #d4186022
+LORA_LR, FULL_LR = 1e-3, 1e-5   # the learning rates of `lr=None`: LoRA (bench/budget_sweep.py), full fine-tuning
+
+@patch(as_prop=True)
+def learning_rate(self: StudentConfig) -> float:
+    "The learning rate a fit uses: `lr`, else LoRA's or full fine-tuning's default."
+    return self.lr if self.lr is not None else LORA_LR if self.lora or self.quantize else FULL_LR
 
 # %% ../nbs/03_student.ipynb #bb53e1ce
 class ModelNotFound(FileNotFoundError):
@@ -148,13 +156,15 @@ def _device() -> torch.device:
     return torch.device('cpu')
 
 # %% ../nbs/03_student.ipynb #2f8e3e04
+BF16_CAPABILITY = (8, 0)   # the first CUDA compute capability that computes bfloat16 fast (A100); below it, fp16
+
 def auto_dtype(device_type: str,                      # 'cuda', 'cpu', 'mps'
                capability: tuple[int, int] | None = None,  # the CUDA compute capability, e.g. (7, 5) for a T4
                full: bool = False,                    # full fine-tuning (no LoRA, no 4-bit)
                ) -> str:
     "The dtype to load a student's weights in when none is given: bf16 from capability 8.0, fp16 below, else fp32."
     if device_type != 'cuda' or capability is None: return 'float32'
-    if tuple(capability) >= (8, 0): return 'bfloat16'
+    if tuple(capability) >= BF16_CAPABILITY: return 'bfloat16'
     return 'float32' if full else 'float16'
 
 # %% ../nbs/03_student.ipynb #726afbd0
@@ -170,17 +180,22 @@ def _dtype(cfg: StudentConfig, device: torch.device):
 def _mixed_precision(cfg: StudentConfig, device_type: str, capability: tuple[int, int] | None) -> str | None:
     "accelerate's `mixed_precision` for training `cfg` on this device: 'fp16' below compute capability 8.0, else None."
     if cfg.dtype == 'float16' and _full(cfg):
-        raise ConfigError("full fine-tuning in float16 weights cannot be loss-scaled: leave dtype=None (float32 weights "
-                          "under float16 autocast on a GPU older than compute capability 8.0) or train LoRA")
-    if device_type != 'cuda' or capability is None or tuple(capability) >= (8, 0): return None
+        raise ConfigError("full fine-tuning in float16 weights cannot be loss-scaled: leave dtype=None (float32 "
+                          "weights under float16 autocast on a GPU older than compute capability 8.0) or train LoRA")
+    if auto_dtype(device_type, capability) != 'float16': return None   # bf16 or the CPU: no loss scaler
     return 'fp16' if cfg.dtype in (None, 'float16') else None
 
 # %% ../nbs/03_student.ipynb #f5fae8c8
+def check_quantize(quantize: str | None, cuda: bool, what: str = 'quantize'):
+    "Raise `ConfigError` unless `quantize` is None, or '4bit' with a CUDA GPU (`cuda`) for bitsandbytes to run on."
+    if quantize is None: return
+    if quantize != '4bit': raise ConfigError(f"{what} must be None or '4bit', got {quantize!r}")
+    if not cuda: raise ConfigError(f"{what}='4bit' needs a CUDA GPU and bitsandbytes; none was found")
+
 def _quantized(cfg: StudentConfig, device: torch.device, dtype: torch.dtype) -> dict:
     "`from_pretrained`'s keywords for `cfg.quantize` (none for unquantised weights)."
+    check_quantize(cfg.quantize, device.type == 'cuda')
     if cfg.quantize is None: return {}
-    if cfg.quantize != '4bit': raise ConfigError(f"quantize must be None or '4bit', got {cfg.quantize!r}")
-    if device.type != 'cuda': raise ConfigError("quantize='4bit' needs a CUDA GPU and bitsandbytes; none was found")
     from transformers import BitsAndBytesConfig
     q = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True,
                            bnb_4bit_compute_dtype=dtype)
@@ -361,7 +376,7 @@ def _optimizer(model, cfg: StudentConfig, total: int):
     "AdamW over `model`'s trainable parameters, and its schedule: `cfg.warmup` of `total` steps up, then cosine."
     from transformers import get_cosine_schedule_with_warmup
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     return opt, get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup * total), total)
 
 # %% ../nbs/03_student.ipynb #533641ce
@@ -526,7 +541,8 @@ def score(self: Student, examples: list[Example], desc: str = 'scoring') -> list
     mine = my_batches(math.ceil(len(data) / bs))   # under a launcher, this process's share of the batches
     with Progress(len(mine), desc, self.progress, disable=not is_main()) as bar, torch.no_grad():
         for b in mine:
-            batch = {k: v.to(self.device) for k, v in _collate(data[b * bs:(b + 1) * bs], self.tok.pad_token_id).items()}
+            part = _collate(data[b * bs:(b + 1) * bs], self.tok.pad_token_id)
+            batch = {k: v.to(self.device) for k, v in part.items()}
             out.update(enumerate(_target_logprob(self.model, batch), b * bs))
             bar.update(1)
     return gather_in_order(out, len(data))

@@ -95,7 +95,8 @@ def _code(self: NearDuplicates, text: str) -> str:
 def _prefix(k: str, t: float) -> list[str]:
     "The words of code `k` that a text at least `t` similar must share one of: its first, newest word first."
     s = set(k)
-    words = sorted(s if len(s) == len(k) else (c * (j + 1) for c, r in Counter(k).items() for j in range(r)), reverse=True)
+    repeated = (c * (j + 1) for c, r in Counter(k).items() for j in range(r))   # a word's n-th copy: a word of its own
+    words = sorted(s if len(s) == len(k) else repeated, reverse=True)
     return words[:len(k) - math.ceil(t * len(k) / (2 - t) - 1e-9) + 1]   # 1e-9: never a word too few
 
 # %% ../nbs/04_teacher.ipynb #53e72d5b
@@ -120,7 +121,8 @@ def add(self: NearDuplicates, text: str, id: str | None = None):
     if k in self._exact: return
     self._exact[k] = id
     if self.threshold >= 1: return
-    if i >= len(self._lens): self._masks, self._lens = np.resize(self._masks, 2 * i + 64), np.resize(self._lens, 2 * i + 64)
+    if i >= len(self._lens):
+        self._masks, self._lens = np.resize(self._masks, 2 * i + 64), np.resize(self._lens, 2 * i + 64)
     self._masks[i], self._lens[i] = _mask(k), len(k)
     for w in _prefix(k, self.threshold): self._post.setdefault(w, {}).setdefault(len(k), array('i')).append(i)
 
@@ -223,7 +225,7 @@ def ask_teacher(teacher: Teacher, task: Task, wrong: list[Example], k: int | lis
                 predictions: dict[str, str] | None = None,  # the student's wrong answers, to show the teacher
                 *, dedup: float,                          # drop a new input at least this similar to a known one
                 contamination: float) -> Generation:      # drop a new input at least this similar to a test input
-    "Ask `teacher` for `k` examples per wrong seed (or `k[j]` for `wrong[j]`); return them with lineage and the rejects."
+    "Ask `teacher` for `k` examples per wrong seed (`k[j]` for `wrong[j]`); return them with lineage, and the rejects."
     known = list(known)
     seen, tests = _index(task, known, dedup), _index(task, test, contamination)
     if hasattr(teacher, 'known'): teacher.known(known)   # a duck-typed teacher (no Teacher base) may lack it

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-from .runs import RunView, load_run
+from .runs import RunView, IterationRecord, load_run, read_record
 
 # %% auto #0
 __all__ = ['plot_accuracy', 'error_shift', 'plot_error_shift', 'plot_seed_grid', 'error_rates', 'plot_error_rates',
@@ -22,11 +22,11 @@ def _view(run) -> RunView:
     return run if isinstance(run, RunView) else load_run(run)
 
 # %% ../nbs/06_viz.ipynb #aa29c0e1
-def _metrics(run) -> list[dict]:
-    "The metrics records of `run`: a list of them, a RunView or a run folder."
+def _metrics(run) -> list[IterationRecord]:
+    "The iteration records of `run`: a list of them (or of their dicts), a RunView or a run folder."
     if isinstance(run, RunView): return run.metrics
-    if isinstance(run, (str, Path)): return load_run(run).metrics
-    return list(run)
+    if isinstance(run, (str, Path)): return load_run(run, answers=False).metrics
+    return [read_record(m) if isinstance(m, dict) else m for m in run]
 
 # %% ../nbs/06_viz.ipynb #7253b7f8
 _BLUE, _VERMILLION, _ORANGE, _SKY = '#0072B2', '#D55E00', '#E69F00', '#56B4E9'   # from Okabe & Ito's palette
@@ -40,10 +40,10 @@ def _legend_below(ax, handles=None, labels=None, ncol: int = 3, lines: int = 2):
               frameon=False)
 
 # %% ../nbs/06_viz.ipynb #c6a0625d
-def _size_bars(ax, metrics: list[dict]):
+def _size_bars(ax, metrics: list[IterationRecord]):
     "Bars of the training-set sizes on a twin axis behind `ax`; one legend for both axes."
     ax2 = ax.twinx()
-    ax2.bar([m['iteration'] for m in metrics], [m['train_size'] for m in metrics], alpha=0.15, color='gray',
+    ax2.bar([m.iteration for m in metrics], [m.train_size for m in metrics], alpha=0.15, color='gray',
             label='training examples')
     ax2.set_ylabel('training examples')
     ax.set_zorder(ax2.get_zorder() + 1); ax.patch.set_visible(False)
@@ -55,14 +55,14 @@ def plot_accuracy(run, title: str = 'LLM2LLM: accuracy per iteration',
                   noise=None):  # a plain run on the same seeds (metrics, RunView or folder): its test-accuracy range
     "Seed and test accuracy per iteration, and the training-set size. `run`: metrics, a RunView or a folder."
     metrics = _metrics(run)
-    its = [m['iteration'] for m in metrics]
+    its = [m.iteration for m in metrics]
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    if noise is not None and (accs := [100 * m['test_accuracy'] for m in _metrics(noise) if m.get('test_accuracy') is not None]):
+    if noise is not None and (accs := [100 * m.test_accuracy for m in _metrics(noise) if m.test_accuracy is not None]):
         ax.axhspan(min(accs), max(accs), color=_SKY, alpha=0.3, lw=0,
                    label=f'plain fine-tuning, {len(accs)} random seeds: test range')
-    ax.plot(its, [100 * m['seed_accuracy'] for m in metrics], 'o-', color=_ORANGE, label='seed accuracy')
-    if all(m.get('test_accuracy') is not None for m in metrics):
-        ax.plot(its, [100 * m['test_accuracy'] for m in metrics], 's-', color=_BLUE, label='test accuracy')
+    ax.plot(its, [100 * m.seed_accuracy for m in metrics], 'o-', color=_ORANGE, label='seed accuracy')
+    if all(m.test_accuracy is not None for m in metrics):
+        ax.plot(its, [100 * m.test_accuracy for m in metrics], 's-', color=_BLUE, label='test accuracy')
     ax.set(xlabel='iteration', ylabel='accuracy (%)', title=title, xticks=its, ylim=(0, 104))   # room for 100 % markers
     _size_bars(ax, metrics)
     fig.tight_layout(); plt.close(fig)
@@ -132,7 +132,8 @@ def _seed_texts(rv: RunView) -> dict[str, str]:
     out = {}
     for r in (rv.train[0] if rv.train else []):
         gold = {p['id']: p['target'] for p in rv.seed_preds[0]}.get(r['id'])
-        out[r['id']] = next((v for k, v in r.items() if k not in _NOT_INPUT and isinstance(v, str) and v != gold), r['id'])
+        text = (v for k, v in r.items() if k not in _NOT_INPUT and isinstance(v, str) and v != gold)
+        out[r['id']] = next(text, r['id'])
     return out
 
 def _seed_labels(ax, preds: list[dict], ids: list[str], max_labels: int, texts: dict[str, str] | None = None):
@@ -266,7 +267,8 @@ def plot_confusion_shift(run, i: int | None = None, title: str | None = None):
     im = ax.imshow(diff, cmap='PuOr_r', vmin=-top, vmax=top, aspect='auto')
     for r, row in enumerate(diff):
         for c, v in enumerate(row):
-            if v: ax.text(c, r, f'{v:+d}', ha='center', va='center', fontsize=8, color='white' if abs(v) > top / 2 else 'black')
+            if v: ax.text(c, r, f'{v:+d}', ha='center', va='center', fontsize=8,
+                          color='white' if abs(v) > top / 2 else 'black')
     ax.set_xticks(range(len(cols)), cols, rotation=35, ha='right', fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
     ax.set(xlabel='answered', ylabel='gold', title=title or f'Test confusions, iteration {rv.iterations[i - 1]} → '

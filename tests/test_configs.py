@@ -8,7 +8,7 @@ from llm2llm.config import read_config
 from llm2llm.demo import DemoConfig
 from llm2llm.llm_teachers import Sampling, TeacherConfig
 from llm2llm.loaders import DATASETS
-from llm2llm.loop import LoopConfig, _check_config
+from llm2llm.methods import LoopConfig, METHODS, check_loop
 from llm2llm.student import StudentConfig
 from llm2llm.synthetic import make_task
 
@@ -44,14 +44,14 @@ def test_config_is_accepted(path):
     student = dataclasses.replace(StudentConfig('x'), **conf.get('student', {}))
     if cmd == 'demo':
         demo = DemoConfig(**conf.get('demo', {}))
-        _check_config(loop, student, demo.n_seed)   # settings that cannot work together (e.g. kfold and continue)
+        check_loop(loop, demo.n_seed, student.from_base)   # settings that cannot work together (e.g. kfold and continue)
         assert top.get('repeats') == 3 and demo.run_dir == f'runs/study/{path.stem}'
     else:
         assert not (missing := [k for k in _REQUIRED if not top.get(k)]), f'{path}: missing {missing}'
         make_task(top['task'], top.get('labels'), top.get('target_field'), top.get('descriptions'))
         assert top['task'] in DATASETS and top['seed_file'] == f"data/{top['task']}/seed.jsonl"
     if top.get('match'):
-        assert loop.method in ('plain', 'oneshot', 'random'), f'{path}: match goes with method plain, oneshot or random'
+        assert METHODS[loop.method].match, f'{path}: match goes with a method that can match (plain, oneshot, random)'
         assert top['match'] in ('runs/study/llm2llm', 'runs/study/llm2llm-kfold')
 
 
