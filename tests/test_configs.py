@@ -72,4 +72,4 @@ def test_the_command_resolves_it(path):
     "What `llm2llm demo|run FILE` reads, through its own parser, up to the point where a run would start."
     from llm2llm.cli import _parser, _resolve, _repeats
     s = _resolve(_parser().parse_args([_cmd(path), str(path)]), _cmd(path))
-    assert [sub for _, sub in _repeats(s)] == (['seed-0', 'seed-1', 'seed-2'] if _cmd(path) == 'demo' else [None])
+    assert _repeats(s) == ([(0, True), (1, True), (2, True)] if _cmd(path) == 'demo' else [(0, False)])
