@@ -12,7 +12,7 @@ from .synthetic import make_task, TASK_NAMES
 from .loaders import DATASETS, load_task_data, gsm8k_slice
 from .student import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
 from .llm_teachers import Sampling, TeacherConfig, TeacherError, make_teacher
-from .runs import RunMismatch, load_metrics, repeat_dir
+from .runs import Files, RunMismatch, load_metrics, repeat_dir
 from .methods import LoopConfig, ERROR_RULES, METHODS, describe, resolve_method
 from .loop import LoopResult
 from .demo import DemoConfig, DEMO_STUDENT, demo_dir, demo_setup, run_and_report
@@ -241,7 +241,7 @@ def _cmd_demo(a: argparse.Namespace) -> list[LoopResult]:
         teacher = None if tcfg.name == 'simulated' or not resolve_method(loop.method).teacher else make_teacher(
             tcfg, make_task('intents'), Sampling(**r['sampling']), loop.seed)
         d = demo_setup(dcfg, loop, r['student'], teacher)
-        files = {'config.toml': _config_text('demo', r, loop, d.student, d.run_dir, dcfg)}
+        files = {Files.config: _config_text('demo', r, loop, d.student, d.run_dir, dcfg)}
         out.append(run_and_report(d.task, d.student, d.teacher if resolve_method(loop.method).teacher else None,
                                   d.seeds, d.test,
                                   d.run_dir, loop, bool(s[''].get('quiet')), files=files))
@@ -286,7 +286,7 @@ def _cmd_run(a: argparse.Namespace) -> list[LoopResult]:
         teacher = None if not resolve_method(loop.method).teacher else make_teacher(
             TeacherConfig(**r['teacher']), task, Sampling(**r['sampling']), loop.seed)
         student = _run_student(top['model'], r['student'], loop.seed)
-        files = {'config.toml': _config_text('run', r, loop, student, run_dir)}
+        files = {Files.config: _config_text('run', r, loop, student, run_dir)}
         out.append(run_and_report(task, student, teacher, seeds, test, run_dir, loop, bool(top.get('quiet')),
                                   _sample(Path(top['seed_file'])), files))
     return out

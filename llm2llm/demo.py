@@ -15,7 +15,7 @@ from .synthetic import IntentTask
 from .student import StudentConfig, smollm2, tiny_student, train_steps
 from .teacher import SimulatedTeacher, Teacher
 from .methods import LoopConfig, resolve_method, resolve_rule
-from .runs import IterationRecord
+from .runs import Files, IterationRecord
 from .loop import LoopResult, run_loop
 from .distributed import is_main, main_first
 from .viz import plot_accuracy
@@ -120,8 +120,8 @@ def _cost_line(scfg: StudentConfig, cfg: LoopConfig, n_seeds: int) -> str | None
 # %% ../nbs/06a_demo.ipynb #bee2c360
 def _save_plot(run_dir: Path, metrics: list[IterationRecord]):
     "Write the run's accuracy.png from `metrics`."
-    fig, tmp = plot_accuracy(metrics), run_dir / '.accuracy.png.tmp.png'
-    fig.savefig(tmp, dpi=100, bbox_inches='tight'); tmp.replace(run_dir / 'accuracy.png')
+    fig, tmp = plot_accuracy(metrics), run_dir / f'.{Files.accuracy}.tmp.png'
+    fig.savefig(tmp, dpi=100, bbox_inches='tight'); tmp.replace(run_dir / Files.accuracy)
 
 # %% ../nbs/06a_demo.ipynb #206ae0d7
 def _truncated_line(m: IterationRecord) -> str | None:

@@ -26,6 +26,7 @@ class Files:
     run, summary, config, seed, test = 'run.json', 'metrics.json', 'config.toml', 'seed.jsonl', 'test.jsonl'
     train, pred_seed, pred_test = 'train.jsonl', 'pred_seed.jsonl', 'pred_test.jsonl'   # in each iteration's folder
     generated, rejected, metrics = 'generated.jsonl', 'rejected.jsonl', 'metrics.json'
+    accuracy = 'accuracy.png'   # the accuracy plot the command line redraws after every iteration
 
 # %% ../nbs/04c_runs.ipynb #30089fd8
 def iter_dir(run, i: int) -> Path:

@@ -15,7 +15,7 @@ from .colab import in_colab
 from .records import Example
 from .tasks import Task
 from .student import Student, StudentConfig
-from .runs import RunView, load_run, finished_iterations
+from .runs import Files, RunView, load_run, finished_iterations
 from .loop import LoopConfig, run_loop
 from .viz import plot_accuracy, plot_error_shift, plot_seed_grid, plot_error_rates, plot_composition
 
@@ -102,7 +102,7 @@ class LoopStepper:
                           W.HBox([self.progress, self.phase]), self.message, self.pick, self.tabs])
         empty = _note('No finished iteration yet: click "Run next iteration".')
         for im in self.images.values(): im.value = empty
-        if (self.run_dir / 'run.json').exists(): self.refresh()
+        if (self.run_dir / Files.run).exists(): self.refresh()
 
     def _ipython_display_(self): display(self.ui)
 

@@ -47,7 +47,7 @@ def test_bad_config_file_is_one_clear_line(cli, tmp_path):
     (tmp_path / 'bad.toml').write_text('[demo]\ntiny = true\n\n[loop]\nmethod = "best"\n')
     r = cli('demo', tmp_path / 'bad.toml', '--run-dir', tmp_path / 'r')
     assert r.returncode == 2 and r.stderr.count('\n') == 1, r.stderr
-    assert "unknown method 'best'" in r.stderr
+    assert "line 5: [loop] method: expected one of 'llm2llm'" in r.stderr and "got 'best'" in r.stderr
     (tmp_path / 'bad.toml').write_text('[loop]\niterations = "two"\n')
     r = cli('demo', tmp_path / 'bad.toml')
     assert r.returncode == 2 and f"{tmp_path}/bad.toml, line 2: [loop] iterations: expected int, got 'two'" in r.stderr
