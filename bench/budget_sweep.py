@@ -9,7 +9,8 @@ the base model from scratch on the seeds alone for exactly that many optimizer s
 """
 import argparse, dataclasses, time
 from llm2llm.synthetic import IntentTask
-from llm2llm.student import Student, smollm2
+from llm2llm.models import smollm2
+from llm2llm.student import Student
 from llm2llm.demo import DEMO_STUDENT
 
 p = argparse.ArgumentParser()

@@ -17,7 +17,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from llm2llm.synthetic import IntentTask
-from llm2llm.student import Student, tiny_student
+from llm2llm.models import tiny_student
+from llm2llm.student import Student
 from llm2llm.teacher import ask_teacher
 from llm2llm.llm_teachers import HFTeacher, Sampling, tiny_teacher
 from llm2llm.loop import LoopConfig, run_loop
@@ -41,7 +42,7 @@ def as_t4():
     "The student as on a T4: capability 7.5 reported, so float16 weights (LoRA) or float32 (full) under fp16 autocast."
     assert torch.cuda.is_available(), '--as-t4 needs a CUDA GPU'
     torch.cuda.get_device_capability = lambda *a, **k: (7, 5)
-    from llm2llm.student import _mixed_precision
+    from llm2llm.models import mixed_precision
     task, tmp = IntentTask(), Path(tempfile.mkdtemp())
     sp = task.make_splits(n_seed=40, n_test=40, seed=0)
     base = tiny_student(task, sp['seed'] + sp['pool'], tmp / 'model', hidden=256, layers=4)
@@ -51,7 +52,7 @@ def as_t4():
         fit = st.fit(sp['seed'], seed=0)
         dtypes = sorted({str(p.dtype) for p in st.model.parameters()})
         ok = fit['train_loss_last_epoch'] == fit['train_loss_last_epoch'] and fit['train_loss_last_epoch'] < fit['train_loss_first_epoch']
-        print(json.dumps({'check': name, 'mixed_precision': _mixed_precision(cfg, 'cuda', (7, 5)), 'param_dtypes': dtypes,
+        print(json.dumps({'check': name, 'mixed_precision': mixed_precision(cfg, 'cuda', (7, 5)), 'param_dtypes': dtypes,
                           'loss_first': round(fit['train_loss_first_epoch'], 4), 'loss_last': round(fit['train_loss_last_epoch'], 4),
                           'finite_and_falling': ok}), flush=True)
         del st; torch.cuda.empty_cache()

@@ -9,7 +9,7 @@ import argparse, json, os, shlex, shutil, socket, subprocess, sys, time, urllib.
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llm2llm.student import smollm2, gguf_to_folder
+from llm2llm.models import smollm2, gguf_to_folder
 
 BIN = Path(sys.executable).parent
 

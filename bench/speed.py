@@ -69,7 +69,9 @@ sys.path.insert(0, str(ROOT))
 from llm2llm.records import Example, write_jsonl
 from serve_teacher import start_server   # bench/, on the path as this script's folder
 from llm2llm.synthetic import IntentTask
-from llm2llm.student import Student, StudentConfig, _tiny_tokenizer, _collate, _cut, tiny_student, smollm2
+from llm2llm.models import StudentConfig, _tiny_tokenizer, tiny_student, smollm2
+from llm2llm.student import Student, _collate
+from llm2llm.generation import _cut
 from llm2llm.teacher import TeacherRequest, _index, _text, _vet
 from llm2llm.demo import DEMO_STUDENT, DemoConfig, demo_setup, _reporter
 from llm2llm.loop import LoopConfig, run_loop

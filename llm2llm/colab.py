@@ -8,7 +8,7 @@ import os, sys
 from dataclasses import dataclass
 from pathlib import Path
 import torch
-from .student import auto_dtype
+from .models import auto_dtype
 
 # %% auto #0
 __all__ = ['GPU_SPECS', 'in_colab', 'GPU', 'gpu_info', 'copy_secrets', 'Runtime', 'NoGPU', 'colab_setup', 'ModelShape',

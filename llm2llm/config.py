@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, re, types, typing
 from pathlib import Path
 from .core import ConfigError
-from .student import StudentConfig
+from .models import StudentConfig
 from .llm_teachers import Sampling, TeacherConfig
 from .methods import LoopConfig
 from .demo import DemoConfig

@@ -12,7 +12,8 @@ from tqdm.auto import tqdm
 from .records import Example
 from .tasks import Task
 from .synthetic import IntentTask
-from .student import StudentConfig, smollm2, tiny_student, train_steps
+from .models import StudentConfig, smollm2, tiny_student
+from .student import train_steps
 from .teacher import SimulatedTeacher, Teacher
 from .methods import LoopConfig, resolve_method, resolve_rule
 from .runs import Files, IterationRecord

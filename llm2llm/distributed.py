@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Callable
 import torch
+from .core import ConfigError
 
 # %% auto #0
-__all__ = ['TIMEOUT', 'start', 'rank', 'world_size', 'is_main', 'gather_json', 'broadcast_json', 'MainProcessFailed', 'on_main',
-           'main_first', 'barrier', 'my_batches', 'gather_in_order']
+__all__ = ['TIMEOUT', 'start', 'rank', 'world_size', 'is_main', 'check_launch', 'gather_json', 'broadcast_json',
+           'MainProcessFailed', 'on_main', 'main_first', 'barrier', 'my_batches', 'gather_in_order']
 
 # %% ../nbs/00a_distributed.ipynb #da0e044a
 TIMEOUT = timedelta(hours=12)   # how long a process may wait for the others: a teacher round can take hours
@@ -42,6 +43,15 @@ def world_size() -> int:
 def is_main() -> bool:
     "Whether this is the main process, the one that asks the teacher and writes files."
     return rank() == 0
+
+# %% ../nbs/00a_distributed.ipynb #31eee0d7
+def check_launch():
+    "Raise `ConfigError` under an accelerate launch configured for FSDP or DeepSpeed (llm2llm trains with DDP)."
+    for var, name in (('ACCELERATE_USE_FSDP', 'FSDP'), ('ACCELERATE_USE_DEEPSPEED', 'DeepSpeed')):
+        if os.environ.get(var, 'false').lower() == 'true':
+            raise ConfigError(f'{name} is not supported: under accelerate launch llm2llm trains with data parallelism '
+                              '(DDP), each GPU holding the whole student. For a student too big for one GPU, train '
+                              "LoRA on its 4-bit weights (quantize='4bit'); launch with configs/accelerate/ddp.yaml")
 
 # %% ../nbs/00a_distributed.ipynb #3b585973
 def _device() -> torch.device:

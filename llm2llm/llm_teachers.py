@@ -326,9 +326,9 @@ def _ask(self: OpenAITeacher, requests: list[TeacherRequest], done: Callable[[in
 
 # %% ../nbs/04a_llm_teachers.ipynb #5e8d23ed
 def _check_4bit(quantize: str):
-    "The student's check of `quantize` (`llm2llm.student.check_quantize`), for a teacher; it loads torch only now."
+    "The student's check of `quantize` (`llm2llm.models.check_quantize`), for a teacher; it loads torch only now."
     import torch
-    from llm2llm.student import check_quantize
+    from llm2llm.models import check_quantize
     check_quantize(quantize, torch.cuda.is_available(), "the teacher's quantize")
 
 # %% ../nbs/04a_llm_teachers.ipynb #a4725ffa
@@ -344,7 +344,7 @@ class HFTeacher(LLMTeacher):
         if quantize is not None: _check_4bit(quantize)
         self.gguf_file, self.batch_size, self.device, self.dtype = gguf_file, batch_size, device, dtype
         self.quantize, self.keep_loaded, self.lm, self.tok = quantize, keep_loaded, None, None
-        from llm2llm.student import StudentConfig, model_identity
+        from llm2llm.models import StudentConfig, model_identity
         self.identity = model_identity(StudentConfig(model=model, gguf_file=gguf_file))  # no path: name and hash
         self.name = f"hf:{self.identity['name']}" + (f'/{gguf_file}' if gguf_file else '')
 
@@ -376,7 +376,7 @@ def tiny_teacher(student_model: str | os.PathLike, folder: str | os.PathLike, **
 def load(self: HFTeacher):
     "Load the tokenizer and model (done for you on the first uncached request)."
     import torch
-    from llm2llm.student import StudentConfig, load_tokenizer, load_model
+    from llm2llm.models import StudentConfig, load_tokenizer, load_model
     cfg = StudentConfig(model=self.model, gguf_file=self.gguf_file, dtype=self.dtype, quantize=self.quantize,
                         lora=False)
     self.tok = load_tokenizer(cfg)

@@ -13,7 +13,8 @@ from .core import ConfigError
 from .records import Example, atomic_write, clear_torn_writes, write_jsonl, read_jsonl, parse_record, DataError
 from .distributed import start as start_processes, is_main, on_main
 from .tasks import Task
-from .student import Student, StudentConfig, model_identity
+from .models import StudentConfig, model_identity
+from .student import Student
 from .teacher import Teacher, Generation, ask_teacher
 from .methods import Ask, LoopConfig, check_loop, resolve_method, resolve_rule
 from .runs import (Files, IterationRecord, check_same, finished_iterations, iter_dir, load_metrics,

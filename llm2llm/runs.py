@@ -180,7 +180,7 @@ def _teacher_identity(teacher) -> dict:
 # %% ../nbs/04c_runs.ipynb #c5e5f78d
 def run_config(task, student_cfg, teacher, loop_cfg, seeds: list[Example], test: list[Example],
                sample: dict | None = None,  # how the seeds were drawn (`SeedSample.config()`), if they were
-               *, model: dict,              # the student's model: `llm2llm.student.model_identity(student_cfg)`
+               *, model: dict,              # the student's model: `llm2llm.models.model_identity(student_cfg)`
                ) -> dict:
     "What identifies a run, as recorded in its run.json: no absolute paths, so a moved run still matches."
     student = {**asdict(student_cfg), 'lr': student_cfg.learning_rate, 'model': model}

@@ -14,7 +14,8 @@ from .core import patch
 from .colab import in_colab
 from .records import Example
 from .tasks import Task
-from .student import Student, StudentConfig
+from .models import StudentConfig
+from .student import Student
 from .runs import Files, RunView, load_run, finished_iterations
 from .loop import LoopConfig, run_loop
 from .viz import plot_accuracy, plot_error_shift, plot_seed_grid, plot_error_rates, plot_composition

@@ -9,7 +9,7 @@ from llm2llm.demo import DemoConfig
 from llm2llm.llm_teachers import Sampling, TeacherConfig
 from llm2llm.loaders import DATASETS
 from llm2llm.methods import LoopConfig, METHODS, check_loop
-from llm2llm.student import StudentConfig
+from llm2llm.models import StudentConfig
 from llm2llm.synthetic import make_task
 
 CONFIGS = Path(__file__).resolve().parent.parent / 'configs'

@@ -160,7 +160,7 @@ def _flag_help(text, flag):
 def test_help_follows_the_dataclass_defaults(monkeypatch, capsys):
     "Changing a default in a config dataclass changes `--help`, with no other edit."
     from llm2llm.loop import LoopConfig
-    from llm2llm.student import StudentConfig
+    from llm2llm.models import StudentConfig
     from llm2llm.llm_teachers import Sampling, TeacherConfig
     assert _flag_help(_help(capsys, 'run'), '--k INT').endswith('(default: 1)')
     monkeypatch.setattr(LoopConfig.__dataclass_fields__['k'], 'default', 7)

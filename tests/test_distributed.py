@@ -5,7 +5,7 @@ import json, os, re, socket, subprocess, sys
 from pathlib import Path
 import pytest
 from llm2llm.records import write_jsonl, read_jsonl
-from llm2llm.student import tiny_student
+from llm2llm.models import tiny_student
 from llm2llm.synthetic import IntentTask
 
 HERE = Path(__file__).parent

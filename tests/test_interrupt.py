@@ -8,7 +8,7 @@ import pytest
 SETUP = '''
 import time
 from llm2llm.synthetic import IntentTask
-from llm2llm.student import tiny_student
+from llm2llm.models import tiny_student
 from llm2llm.teacher import SimulatedTeacher
 from llm2llm.loop import LoopConfig
 from llm2llm.runs import finished_iterations

@@ -93,7 +93,7 @@ def _jsonl(p): return [json.loads(l) for l in Path(p).read_text().splitlines() i
 def intents_files(tmp_path_factory):
     "The intents data as `llm2llm data` writes it (a smaller test file), and a tiny student model folder."
     from conftest import run_cli
-    from llm2llm.student import tiny_student
+    from llm2llm.models import tiny_student
     d = tmp_path_factory.mktemp('pool')
     r = run_cli('data', '--task', 'intents', '--out', d)
     assert r.returncode == 0, r.stderr

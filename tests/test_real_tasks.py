@@ -64,7 +64,7 @@ def test_the_checker_accepts_nearly_all_of_the_slices_own_rationales():
 def gsm_files(tmp_path_factory):
     "Seeds drawn from the GSM8K slice by `llm2llm data`, a small test file, and a tiny student model folder."
     from conftest import run_cli
-    from llm2llm.student import tiny_student
+    from llm2llm.models import tiny_student
     d = tmp_path_factory.mktemp('gsm')
     r = run_cli('data', '--dataset', 'gsm8k-slice', '--n-seed', '12', '--seed', '1', '--out', d)
     assert r.returncode == 0, r.stderr
@@ -75,7 +75,8 @@ def gsm_files(tmp_path_factory):
 
 
 def test_gsm8k_run_with_the_pool_teacher(cli, gsm_files, tmp_path):
-    from llm2llm.student import Student, StudentConfig
+    from llm2llm.models import StudentConfig
+    from llm2llm.student import Student
     d, run = gsm_files, tmp_path / 'run'
     r = cli('run', '--task', 'gsm8k', '--seed-file', d / 'seed.jsonl', '--test-file', d / 'test_small.jsonl',
             '--model', d / 'tiny', '--teacher', 'pool', '--teacher-pool-file', d / 'pool.jsonl', '--run-dir', run,
@@ -114,7 +115,7 @@ def test_gsm8k_run_with_the_pool_teacher(cli, gsm_files, tmp_path):
                ('when is dune showing nearby', 'SearchScreeningEvent')])])
 def test_published_classification_files_run_with_the_pool_teacher(cli, tmp_path, task, rows):
     from llm2llm.synthetic import make_task
-    from llm2llm.student import tiny_student
+    from llm2llm.models import tiny_student
     t = make_task(task)
     field = {'trec': 'coarse_label', 'sst2': 'label', 'snips': 'label'}[task]
     write = lambda f, rs: f.write_text(''.join(json.dumps({'text': x, field: y}) + '\n' for x, y in rs))
@@ -137,7 +138,7 @@ def test_published_classification_files_run_with_the_pool_teacher(cli, tmp_path,
 
 def test_casehold_fixture_runs_with_the_pool_teacher(cli, tmp_path):
     from llm2llm.synthetic import make_task
-    from llm2llm.student import tiny_student
+    from llm2llm.models import tiny_student
     nbs, t = Path(__file__).parents[1] / 'nbs' / 'data', make_task('casehold')
     files = {s: nbs / f'casehold_fixture_{s}.jsonl' for s in ('seed', 'test', 'pool')}
     tiny_student(t, t.read(files['seed']) + t.read(files['pool']), tmp_path / 'tiny')

@@ -4,7 +4,7 @@ replays every call from the cache, with the server gone."""
 import json, os, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
-from llm2llm.student import smollm2, gguf_to_folder
+from llm2llm.models import smollm2, gguf_to_folder
 
 TRANSFORMERS = Path(sys.executable).parent / 'transformers'
 
