@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from llm2llm.synthetic import IntentTask
-from llm2llm.teacher import NearDuplicates, _words
+from llm2llm.similarity import NearDuplicates, words
 
 
 def rouge_l(a: list[str], b: list[str]) -> float:   # the textbook dynamic programme, for comparison
@@ -40,8 +40,8 @@ def main():
         tf = time.perf_counter() - t
         if n <= a.python_max:
             t = time.perf_counter()
-            kw = [_words(k) for k in known]
-            slow = [any(rouge_l(_words(x), k) >= 0.9 for k in kw) for x in new]
+            kw = [words(k) for k in known]
+            slow = [any(rouge_l(words(x), k) >= 0.9 for k in kw) for x in new]
             ts, same = f'{time.perf_counter() - t:.2f}', str(slow == fast)
         else: ts, same = '-', '-'
         print(f'{n:>7} {a.new:>6} {tf:>17.3f} {sum(fast):>6} {ts:>14} {same:>13}')

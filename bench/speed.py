@@ -72,7 +72,7 @@ from llm2llm.synthetic import IntentTask
 from llm2llm.models import StudentConfig, _tiny_tokenizer, tiny_student, smollm2
 from llm2llm.student import Student, _collate
 from llm2llm.generation import _cut
-from llm2llm.teacher import TeacherRequest, _index, _text, _vet
+from llm2llm.teacher import TeacherRequest, text_index, input_text, _vet
 from llm2llm.demo import DEMO_STUDENT, DemoConfig, demo_setup, _reporter
 from llm2llm.loop import LoopConfig, run_loop
 
@@ -359,7 +359,7 @@ def vet_all(task, known: list[Example], test: list[Example], gen: list[Example],
             clock=time.process_time):
     "Seconds to index `known` and `test`, seconds to vet `gen` (scaled from `sample` spread evenly over it), and how many pass."
     t = clock()
-    seen, tests = _index(task, known, 0.9), _index(task, test, 0.9)   # LoopConfig's dedup and contamination
+    seen, tests = text_index(task, known, 0.9), text_index(task, test, 0.9)   # LoopConfig's dedup and contamination
     build = clock() - t
     req = TeacherRequest(Example('seed', {'text': 'seed'}, task.labels[0]), 1, 0, [])
     if sample is None:
@@ -371,7 +371,7 @@ def vet_all(task, known: list[Example], test: list[Example], gen: list[Example],
             t = clock(); keep, _ = _vet(task, req, [e], 'bench', seen, tests); spent += clock() - t
             kept += len(keep)
         else:   # what the filter would keep, less its near-duplicate test: the index grows at least as fast
-            txt = _text(task, e)
+            txt = input_text(task, e)
             if seen._code(txt) not in seen._exact and tests._code(txt) not in tests._exact: seen.add(txt, e.id)
     return build, spent * len(gen) / len(picked), round(kept * len(gen) / len(picked))
 

@@ -4,21 +4,18 @@
 
 # %% ../nbs/04_teacher.ipynb #35da8204
 from __future__ import annotations
-import hashlib, json, math, random, re
-from array import array
+import random
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
-import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
 from .core import patch, ConfigError
 from .records import Example
+from .similarity import NearDuplicates
 from .tasks import Task, Rejected
 
 # %% auto #0
-__all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'NearDuplicates', 'Generation', 'sum_usage',
-           'ask_teacher', 'PoolTeacher']
+__all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'Generation', 'sum_usage', 'input_text', 'text_index',
+           'ask_teacher']
 
 # %% ../nbs/04_teacher.ipynb #9d5ee8ea
 @dataclass
@@ -67,91 +64,6 @@ def generate(self: SimulatedTeacher, requests: list[TeacherRequest]) -> list[Tea
         out.append(TeacherReply('\n\n'.join(self.task.render(e) for e in new) or 'I could not recognise this example.'))
     return out
 
-# %% ../nbs/04_teacher.ipynb #94a2de30
-def _words(text: str) -> list[str]: return re.sub(r'[^\w\s]', ' ', text.lower()).split()
-
-# %% ../nbs/04_teacher.ipynb #3f54e9aa
-class NearDuplicates:
-    """Texts seen so far, and a fast test of whether a new text (nearly) repeats one of them. Similarity is the
-    paper's ROUGE-L F1 over lower-cased words, 2·LCS/(m+n), computed by rapidfuzz's C++ LCS on word codes; an index
-    of each text's rarest words picks the few seen texts that can be that similar."""
-    _scan_share = 1.0    # when a text's postings outnumber this share of the texts, scan them all instead
-    def __init__(self, threshold: float):   # drop a text at least this similar to one seen; 1.0: exact copies only
-        if not 0 < threshold <= 1:
-            raise ConfigError(f'a similarity threshold must be in (0, 1], got {threshold}; 1.0 drops exact copies only')
-        self.threshold, self._vocab, self._keys, self._ids, self._exact = threshold, {}, [], [], {}
-        self._post = {}   # word of a prefix -> {length in words: indices of the texts of that length with it}
-        self._masks, self._lens = np.zeros(0, np.uint64), np.zeros(0, np.int32)   # each text's words as bits, length
-
-    def __len__(self): return len(self._keys)
-
-# %% ../nbs/04_teacher.ipynb #a35c782f
-@patch
-def _code(self: NearDuplicates, text: str) -> str:
-    "One character per distinct word, so a string LCS is a word LCS."
-    return ''.join(chr(0x20000 + self._vocab.setdefault(w, len(self._vocab))) for w in _words(text))
-
-# %% ../nbs/04_teacher.ipynb #c53cf638
-def _prefix(k: str, t: float) -> list[str]:
-    "The words of code `k` that a text at least `t` similar must share one of: its first, newest word first."
-    s = set(k)
-    repeated = (c * (j + 1) for c, r in Counter(k).items() for j in range(r))   # a word's n-th copy: a word of its own
-    words = sorted(s if len(s) == len(k) else repeated, reverse=True)
-    return words[:len(k) - math.ceil(t * len(k) / (2 - t) - 1e-9) + 1]   # 1e-9: never a word too few
-
-# %% ../nbs/04_teacher.ipynb #53e72d5b
-def _mask(k: str) -> int:
-    "The words of code `k` as 64 bits, word `i` on bit `i mod 64`."
-    m = 0
-    for c in set(k): m |= 1 << (ord(c) & 63)   # the codes start at 0x20000, a multiple of 64
-    return m
-
-# %% ../nbs/04_teacher.ipynb #0d91b886
-def _bits(x: np.ndarray) -> np.ndarray:
-    "How many bits are set in each uint64 of `x`."
-    if hasattr(np, 'bitwise_count'): return np.bitwise_count(x).astype(np.int64)
-    return np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1).sum(1, dtype=np.int64)   # numpy 1
-
-# %% ../nbs/04_teacher.ipynb #9ab6fe42
-@patch
-def add(self: NearDuplicates, text: str, id: str | None = None):
-    "Remember `text` as the text of example `id`."
-    k, i = self._code(text), len(self._keys)
-    self._keys.append(k); self._ids.append(id)
-    if k in self._exact: return
-    self._exact[k] = id
-    if self.threshold >= 1: return
-    if i >= len(self._lens):
-        self._masks, self._lens = np.resize(self._masks, 2 * i + 64), np.resize(self._lens, 2 * i + 64)
-    self._masks[i], self._lens[i] = _mask(k), len(k)
-    for w in _prefix(k, self.threshold): self._post.setdefault(w, {}).setdefault(len(k), array('i')).append(i)
-
-# %% ../nbs/04_teacher.ipynb #a478abf3
-@patch
-def _candidates(self: NearDuplicates, k: str) -> list[int] | None:
-    "Indices, in order, of the texts that may be `threshold` similar to code `k`; None: scan them all."
-    t, m = self.threshold, len(k)
-    lo, hi = t * m / (2 - t) - 1e-9, m * (2 - t) / t + 1e-9   # 2·min(m, n)/(m+n) ≥ t
-    got = [ix for w in _prefix(k, t) for n, ix in self._post.get(w, {}).items() if lo <= n <= hi]
-    if not got: return []
-    if sum(map(len, got)) > self._scan_share * len(self._keys): return None
-    ix = np.concatenate(got)
-    q, masks, n = np.uint64(_mask(k)), self._masks[ix], self._lens[ix]
-    ok = 2 * np.minimum(m - _bits(q & ~masks), n - _bits(masks & ~q)) >= t * (m + n) - 1e-9   # LCS ≤ words shared
-    return sorted(set(ix[ok].tolist()))
-
-# %% ../nbs/04_teacher.ipynb #804ab727
-@patch
-def match(self: NearDuplicates, text: str) -> tuple[str | None, float] | None:
-    "(id, similarity) of the most similar text seen at or above the threshold (the first of equals), or None."
-    k = self._code(text)
-    if k in self._exact: return self._exact[k], 1.0
-    if self.threshold >= 1 or not self._keys: return None
-    ix = self._candidates(k)
-    keys = self._keys if ix is None else [self._keys[i] for i in ix]
-    m = process.extractOne(k, keys, scorer=Indel.normalized_similarity, score_cutoff=self.threshold) if keys else None
-    return None if m is None else (self._ids[m[2] if ix is None else ix[m[2]]], round(m[1], 3))
-
 # %% ../nbs/04_teacher.ipynb #89afef23
 @dataclass
 class Generation:
@@ -181,12 +93,12 @@ def _requests(task: Task, wrong: list[Example], k: int | list[int], iteration: i
             for s, n in zip(wrong, ks)]
 
 # %% ../nbs/04_teacher.ipynb #4e53f408
-def _text(task: Task, ex: Example) -> str: return ' '.join(ex.inputs[f] for f in task.input_fields)
+def input_text(task: Task, ex: Example) -> str: return ' '.join(ex.inputs[f] for f in task.input_fields)
 
 # %% ../nbs/04_teacher.ipynb #7fc769f9
-def _index(task: Task, examples: Iterable[Example], threshold: float) -> NearDuplicates:
+def text_index(task: Task, examples: Iterable[Example], threshold: float) -> NearDuplicates:
     idx = NearDuplicates(threshold)
-    for e in examples: idx.add(_text(task, e), e.id)
+    for e in examples: idx.add(input_text(task, e), e.id)
     return idx
 
 # %% ../nbs/04_teacher.ipynb #6173f8ac
@@ -210,7 +122,7 @@ def _vet(task: Task, req: TeacherRequest, got: list[Example], teacher: str, seen
     "The examples of one reply that are new, with their lineage; near-copies become rejections."
     keep, bad = [], []
     for j, e in enumerate(got):
-        e.id, txt = f'g{req.iteration}-{req.seed.id}-{j}', _text(task, e)
+        e.id, txt = f'g{req.iteration}-{req.seed.id}-{j}', input_text(task, e)
         if (m := _overlap(txt, seen, tests)) is not None:
             bad.append(Rejected(m[0], task.render(e), parent=req.seed.id, match=m[1], similarity=m[2])); continue
         seen.add(txt, e.id)
@@ -227,7 +139,7 @@ def ask_teacher(teacher: Teacher, task: Task, wrong: list[Example], k: int | lis
                 contamination: float) -> Generation:      # drop a new input at least this similar to a test input
     "Ask `teacher` for `k` examples per wrong seed (`k[j]` for `wrong[j]`); return them with lineage, and the rejects."
     known = list(known)
-    seen, tests = _index(task, known, dedup), _index(task, test, contamination)
+    seen, tests = text_index(task, known, dedup), text_index(task, test, contamination)
     if hasattr(teacher, 'known'): teacher.known(known)   # a duck-typed teacher (no Teacher base) may lack it
     reqs = _requests(task, wrong, k, iteration, predictions or {})
     replies = teacher.generate(reqs) if reqs else []
@@ -241,82 +153,3 @@ def ask_teacher(teacher: Teacher, task: Task, wrong: list[Example], k: int | lis
     failed = [{'failures': 1} if r.error is not None else {} for r in replies]
     usage = sum_usage([{'calls': len(reqs)}, *({**r.usage, **f} for r, f in zip(replies, failed))])
     return Generation(out, bad, usage)
-
-# %% ../nbs/04_teacher.ipynb #b9465c38
-class _TfIdf:
-    "TF-IDF vectors of texts over their lower-cased words, L2-normalised, kept as one posting list per word."
-    def __init__(self, texts: list[str]):
-        docs = [Counter(_words(t)) for t in texts]
-        df = Counter(w for d in docs for w in d)
-        self.n, self.idf = len(docs), {w: math.log((1 + len(docs)) / (1 + c)) + 1 for w, c in df.items()}
-        post = {w: ([], []) for w in df}
-        for i, d in enumerate(docs):
-            v = {w: c * self.idf[w] for w, c in d.items()}
-            norm = math.sqrt(sum(x * x for x in v.values()))
-            for w, x in v.items(): post[w][0].append(i); post[w][1].append(x / norm)
-        self.post = {w: (np.array(ix), np.array(xs)) for w, (ix, xs) in post.items()}
-
-# %% ../nbs/04_teacher.ipynb #fb97c95a
-@patch
-def scores(self: _TfIdf, text: str) -> np.ndarray:
-    "The cosine similarity of `text` to each indexed text, in index order."
-    q = {w: c * self.idf[w] for w, c in Counter(_words(text)).items() if w in self.idf}
-    s, norm = np.zeros(self.n), math.sqrt(sum(x * x for x in q.values())) or 1.0
-    for w, x in q.items():
-        ix, xs = self.post[w]
-        s[ix] += x / norm * xs
-    return s
-
-# %% ../nbs/04_teacher.ipynb #61ba1e25
-def _key(task: Task, ex: Example) -> str: return ' '.join(_words(_text(task, ex)))
-
-# %% ../nbs/04_teacher.ipynb #ad2c548d
-class PoolTeacher(Teacher):
-    "A perfect teacher from real data: answers a wrong seed with its most similar unused pool examples."
-    def __init__(self, task: Task,
-                 pool: list[Example],       # real labelled examples, e.g. the rest of the training split
-                 source: str = 'pool'):     # what the pool is, for the name, e.g. the pool file's stem
-        if not pool: raise ConfigError('the pool teacher needs a pool with at least one example')
-        self.task, self.pool, self.name = task, list(pool), f'pool:{source}'
-        self._index = _TfIdf([_text(task, e) for e in self.pool])
-        self._keys, self._where = [_key(task, e) for e in self.pool], {}   # input words -> pool indices
-        for i, k in enumerate(self._keys): self._where.setdefault(k, []).append(i)
-        self._targets, self._used = np.array([e.target for e in self.pool]), np.zeros(len(self.pool), bool)
-
-# %% ../nbs/04_teacher.ipynb #58d3f088
-@patch
-def config(self: PoolTeacher) -> dict:
-    "What identifies this teacher's outputs (recorded in the run folder)."
-    h = hashlib.sha256(json.dumps([e.to_dict() for e in self.pool], sort_keys=True).encode()).hexdigest()[:16]
-    return {'backend': 'pool', 'n_pool': len(self.pool), 'pool': h}
-
-# %% ../nbs/04_teacher.ipynb #c45844b3
-@patch
-def known(self: PoolTeacher, examples: list[Example]):
-    "Mark the pool examples whose input the run already has as used."
-    for e in examples: self._used[self._where.get(_key(self.task, e), [])] = True
-
-# %% ../nbs/04_teacher.ipynb #16d180ba
-@patch
-def _pick(self: PoolTeacher, seed: Example, k: int) -> list[int]:
-    "The pool indices of the `k` unused examples most similar to `seed` (of its label, if the task has labels)."
-    ok = ~self._used & (self._targets == seed.target) if getattr(self.task, 'labels', None) else ~self._used
-    cand = np.flatnonzero(ok)
-    order = cand[np.argsort(-self._index.scores(_text(self.task, seed))[cand], kind='stable')]
-    out = []
-    for i in order:
-        if len(out) == k: break
-        if self._used[i]: continue    # a copy of one picked just now
-        out.append(int(i)); self._used[self._where[self._keys[i]]] = True
-    return out
-
-# %% ../nbs/04_teacher.ipynb #4009bc4d
-@patch
-def generate(self: PoolTeacher, requests: list[TeacherRequest]) -> list[TeacherReply]:
-    "Answer each request with its seed's `k` most similar unused pool examples, in the task's reply format."
-    out, labelled = [], getattr(self.task, 'labels', None)
-    for r in requests:
-        picked = self._pick(r.seed, r.k)
-        none = f'The pool has no unused example labelled {r.seed.target}.' if labelled else 'The pool has nothing left.'
-        out.append(TeacherReply('\n\n'.join(self.task.render(self.pool[i]) for i in picked) or none))
-    return out

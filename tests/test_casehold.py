@@ -96,7 +96,7 @@ def test_render_round_trips_through_parse_reply():
 def test_the_loop_with_the_pool_teacher_on_the_fixture(tmp_path):
     from llm2llm.loop import LoopConfig, run_loop
     from llm2llm.models import tiny_student
-    from llm2llm.teacher import PoolTeacher
+    from llm2llm.pool_teacher import PoolTeacher
     seeds, test, pool = (TASK.read(DATA / f'casehold_fixture_{s}.jsonl') for s in ('seed', 'test', 'pool'))
     cfg = replace(tiny_student(TASK, seeds + pool, tmp_path / 'tiny'), epochs=1)
     run = tmp_path / 'run'

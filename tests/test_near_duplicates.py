@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
-from llm2llm.teacher import NearDuplicates, _bits, _words
+from llm2llm.similarity import NearDuplicates, _bits, words
 
 THRESHOLDS = [0.1, 0.5, 0.75, 0.8, 0.9, 0.95, 1.0]
 
@@ -16,7 +16,7 @@ THRESHOLDS = [0.1, 0.5, 0.75, 0.8, 0.9, 0.95, 1.0]
 class Brute:
     "The index as it was before the candidate index: every text seen is scored."
     def __init__(self, threshold): self.threshold, self.vocab, self.keys, self.ids, self.exact = threshold, {}, [], [], {}
-    def code(self, text): return ''.join(chr(0x20000 + self.vocab.setdefault(w, len(self.vocab))) for w in _words(text))
+    def code(self, text): return ''.join(chr(0x20000 + self.vocab.setdefault(w, len(self.vocab))) for w in words(text))
     def add(self, text, id):
         k = self.code(text)
         self.keys.append(k); self.ids.append(id); self.exact.setdefault(k, id)
@@ -55,8 +55,8 @@ def _stream(seed: int, n: int) -> list[str]:
     draw, out = _drawer(rng), []
     for _ in range(n):
         r = rng.random()
-        if out and r < 0.45: w = _edit(rng, _words(rng.choice(out)), draw)
-        elif out and r < 0.5: w = _words(rng.choice(out))
+        if out and r < 0.45: w = _edit(rng, words(rng.choice(out)), draw)
+        elif out and r < 0.5: w = words(rng.choice(out))
         elif r < 0.53: w = []
         elif r < 0.6: w = draw(1) * rng.randint(2, 8) + draw(rng.randint(0, 3))
         else: w = draw(rng.choice([rng.randint(1, 8), rng.randint(1, 30)]))

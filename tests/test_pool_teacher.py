@@ -7,7 +7,8 @@ import pytest
 from llm2llm.records import Example
 from llm2llm.synthetic import IntentTask, ArithmeticTask
 from llm2llm.tasks import Rejected
-from llm2llm.teacher import PoolTeacher, ask_teacher
+from llm2llm.pool_teacher import PoolTeacher
+from llm2llm.teacher import ask_teacher
 
 FILTERS = dict(dedup=0.9, contamination=0.9)   # ask_teacher's thresholds (the loop's are in LoopConfig)
 TASK = IntentTask()

@@ -61,7 +61,7 @@ def _markers(task) -> list[str]:
                      '0. ', '1) ', '(2) ', '3: ', '4] ', '<HOLDING>', 'the answer is 3']
 
 
-def _text(task) -> st.SearchStrategy[str]:
+def input_text(task) -> st.SearchStrategy[str]:
     "Any text: arbitrary unicode, the task's markers in odd places, and very long lines."
     pieces = st.one_of(st.text(max_size=30), st.sampled_from(_markers(task)))
     long = st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=8), st.integers(50, 1000))
@@ -138,7 +138,7 @@ def _assert_parsed(task, got, bad, label=None):
 @given(data=st.data(), truncated=st.booleans())
 def test_parse_reply_takes_any_text(name, data, truncated):
     task = TASKS[name]
-    text = data.draw(_text(task))
+    text = data.draw(input_text(task))
     label = data.draw(st.sampled_from([None, *task.labels])) if isinstance(task, ClassificationTask) else None
     got, bad = task.parse_reply(text, truncated=truncated, label=label)
     _assert_parsed(task, got, bad, label)
@@ -150,7 +150,7 @@ def test_parse_reply_takes_any_text(name, data, truncated):
 @given(data=st.data())
 def test_answer_and_judge_take_any_text(name, data):
     task = TASKS[name]
-    text = data.draw(_text(task))
+    text = data.draw(input_text(task))
     got = task.answer(text)
     assert got is None or isinstance(got, str)
     if isinstance(task, ClassificationTask): assert got is None or got in task.labels
@@ -182,7 +182,7 @@ def test_numbers_round_trip(x):
 @fast(100)
 @given(data=st.data())
 def test_check_steps_takes_any_text(data):
-    text = data.draw(_text(TASKS['gsm8k']))
+    text = data.draw(input_text(TASKS['gsm8k']))
     why = check_steps(text, data.draw(st.fractions()))
     assert why is None or isinstance(why, str)
     assert isinstance(strip_annotations(text), str)
@@ -352,7 +352,7 @@ def test_records_round_trip(ex):
 
 
 @fast(60)
-@given(st.one_of(st.binary(max_size=300), _text(TASKS['intents']).map(str.encode),
+@given(st.one_of(st.binary(max_size=300), input_text(TASKS['intents']).map(str.encode),
                  st.lists(JSON.map(json.dumps), max_size=5).map(lambda ls: '\n'.join(ls).encode()),
                  st.integers(1, 100_000).map(lambda n: b'[' * n), st.sampled_from([b'\xff\xfe{}', '{"text": "caf\xe9"}'.encode('latin-1')])))
 def test_reading_any_file_gives_examples_or_a_data_error(raw):
@@ -387,7 +387,7 @@ def test_teacher_parse_takes_any_reply(name, data, truncated, error):
     task = TASKS[name]
     seed = data.draw(_example(task)); seed.id = 's1'
     req = _request(task, seed)
-    got, bad = _parse(task, req, TeacherReply(data.draw(_text(task)), truncated, error=error))
+    got, bad = _parse(task, req, TeacherReply(data.draw(input_text(task)), truncated, error=error))
     _assert_parsed(task, got, bad, seed.target if isinstance(task, ClassificationTask) else None)
     assert all(r.parent == 's1' for r in bad)
     if error is not None: assert got == [] and [r.reason for r in bad] == ['request_failed']
@@ -408,7 +408,7 @@ class _Scripted:
 def test_ask_teacher_takes_any_replies(data):
     task, seeds = TASKS['intents'], SPLITS
     wrong = seeds['seed'][:3]
-    texts = [data.draw(st.one_of(_text(task), st.lists(_example(task), max_size=3).map(
+    texts = [data.draw(st.one_of(input_text(task), st.lists(_example(task), max_size=3).map(
         lambda es: '\n\n'.join(task.render(e) for e in es)))) for _ in wrong]
     gen = ask_teacher(_Scripted(texts), task, wrong, 2, 1, known=seeds['seed'], test=seeds['test'],
                       dedup=0.9, contamination=0.9)
@@ -488,7 +488,7 @@ def test_the_replay_cache_replays_any_reply(calls):
 def test_the_simulated_teacher_takes_any_seed(name, data):
     "The simulated teacher's template matching takes any seed text: new examples of the seed's kind, or none."
     task = TASKS[name]
-    text = data.draw(st.one_of(_line(max_size=300), _text(task).map(str.strip).filter(bool)))
+    text = data.draw(st.one_of(_line(max_size=300), input_text(task).map(str.strip).filter(bool)))
     target = data.draw(st.sampled_from(task.labels)) if name == 'intents' else '1 + 1 = 2\n#### 2'
     new = task.rewrite(Example('s', {task.input_fields[0]: text}, target), 2, random.Random(0))
     for e in new:
