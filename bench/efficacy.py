@@ -72,7 +72,8 @@ def main():
 
     from llm2llm.demo import DemoConfig, demo_setup, run_and_report
     from llm2llm.loop import LoopConfig
-    from llm2llm.llm_teachers import HFTeacher, Sampling, default_cache
+    from llm2llm.hf_teacher import HFTeacher
+    from llm2llm.llm_teachers import Sampling, default_cache
     from llm2llm.runs import load_metrics
     from llm2llm.report import write_report
     out, started, times = Path(a.out), time.time(), {}

@@ -20,7 +20,8 @@ from llm2llm.synthetic import IntentTask
 from llm2llm.models import tiny_student
 from llm2llm.student import Student
 from llm2llm.teacher import ask_teacher
-from llm2llm.llm_teachers import HFTeacher, Sampling, tiny_teacher
+from llm2llm.hf_teacher import HFTeacher, tiny_teacher
+from llm2llm.llm_teachers import Sampling
 from llm2llm.loop import LoopConfig, run_loop
 
 MiB = 2 ** 20

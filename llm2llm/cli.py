@@ -11,7 +11,8 @@ from .records import DataError, report_overlap, write_jsonl, atomic_write
 from .synthetic import make_task, TASK_NAMES
 from .loaders import DATASETS, load_task_data, gsm8k_slice
 from .models import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
-from .llm_teachers import Sampling, TeacherConfig, TeacherError, make_teacher
+from .llm_teachers import Sampling, TeacherConfig, TeacherError
+from .teachers import make_teacher
 from .runs import Files, RunMismatch, load_metrics, repeat_dir
 from .methods import LoopConfig, ERROR_RULES, METHODS, describe, resolve_method
 from .loop import LoopResult

@@ -22,7 +22,8 @@ from llm2llm.choice import MultipleChoiceTask, _norm
 from llm2llm.synthetic import IntentTask, ArithmeticTask, make_task
 from llm2llm.loaders import DATASETS, _task_for
 from llm2llm.teacher import TeacherRequest, TeacherReply, _parse, ask_teacher
-from llm2llm.llm_teachers import OpenAITeacher, ReplayCache
+from llm2llm.openai_teacher import OpenAITeacher
+from llm2llm.llm_teachers import ReplayCache
 
 SCALE = int(os.environ.get('LLM2LLM_PROPERTY_SCALE', '1'))
 

@@ -10,7 +10,8 @@ from llm2llm.cli import main
 from llm2llm.records import Example
 from llm2llm.synthetic import IntentTask
 from llm2llm.teacher import TeacherRequest, ask_teacher
-from llm2llm.llm_teachers import TeacherConfig, TeacherError, make_teacher
+from llm2llm.llm_teachers import TeacherConfig, TeacherError
+from llm2llm.teachers import make_teacher
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,8 @@ from fake_openai import FakeOpenAI, completion
 from llm2llm.records import Example
 from llm2llm.synthetic import IntentTask
 from llm2llm.teacher import ask_teacher
-from llm2llm.llm_teachers import OpenAITeacher, TeacherError, ReplayCache
+from llm2llm.openai_teacher import OpenAITeacher
+from llm2llm.llm_teachers import TeacherError, ReplayCache
 
 FILTERS = dict(dedup=0.9, contamination=0.9)   # ask_teacher's thresholds (the loop's are in LoopConfig)
 
