@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from .core import patch, ConfigError
 from .records import Example, DataError, read_jsonl
-from .tasks import Task, Rejected, _seed_turn, _parse_items, _BOLD
+from .tasks import Task, Rejected, seed_turn, parse_items, BOLD
 
 # %% auto #0
 __all__ = ['MultipleChoiceTask']
@@ -109,13 +109,13 @@ def teacher_messages(self: MultipleChoiceTask,
            f'{n} candidate {o}s numbered 0 to {n - 1}: exactly one fits, the others are plausible {o}s that do not. '
            'Write items on other questions with other facts and names; do not copy the example. Put the right '
            f'{o} at varied positions. Write each {o} on one line. Use exactly this format for each item:\n{form}')
-    user = _seed_turn(self, seed, prediction) + f'Write {k} new item{"s" if k > 1 else ""} like this one.'
+    user = seed_turn(self, seed, prediction) + f'Write {k} new item{"s" if k > 1 else ""} like this one.'
     return [{'role': 'system', 'content': sys}, {'role': 'user', 'content': user}]
 
 # %% ../nbs/01a_choice.ipynb #d686d301
 def _start(task: MultipleChoiceTask) -> re.Pattern:
     "Where an item of a reply starts: a line beginning `Context:` (or `**Context 2:**`)."
-    return re.compile(rf'^[^\w\n]*{re.escape(task.context_name)}\s*\d*\s*:{_BOLD}', re.M | re.I)
+    return re.compile(rf'^[^\w\n]*{re.escape(task.context_name)}\s*\d*\s*:{BOLD}', re.M | re.I)
 
 # %% ../nbs/01a_choice.ipynb #02dc17ac
 _OPTION = re.compile(r'^[\s*(\[]*(\d{1,2})\s*[.):\]]\s*(.*?)\s*$')    # '2. holding that...', '(2) ...', '2) ...'
@@ -159,4 +159,4 @@ def parse_reply(self: MultipleChoiceTask,
                 label: str | None = None,  # not used: a new item's answer need not be the seed's
                 ) -> tuple[list[Example], list[Rejected]]:
     "The items in a reply written in `render`'s format, each checked, and the rest as `Rejected`."
-    return _parse_items(text, _start(self), truncated, lambda item: _read_item(self, item))
+    return parse_items(text, _start(self), truncated, lambda item: _read_item(self, item))

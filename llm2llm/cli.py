@@ -8,7 +8,7 @@ import argparse, dataclasses, inspect, io, json, logging, re, sys, tokenize, typ
 from pathlib import Path
 from .core import ConfigError
 from .records import DataError, report_overlap, write_jsonl, atomic_write
-from .synthetic import make_task, TASK_NAMES
+from .tasks import make_task, task_names
 from .loaders import DATASETS, load_task_data, gsm8k_slice
 from .models import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
 from .llm_teachers import Sampling, TeacherConfig, TeacherError
@@ -113,7 +113,7 @@ def _demo_parser(sub):
 def _run_parser(sub):
     "The `run` command's flags."
     r = sub.add_parser('run', help='run LLM2LLM on your JSONL files')
-    r.add_argument('--task', choices=TASK_NAMES, metavar='TASK', help='(required) ' + ', '.join(TASK_NAMES))
+    r.add_argument('--task', choices=task_names(), metavar='TASK', help='(required) ' + ', '.join(task_names()))
     r.add_argument('--labels', help='comma-separated labels (classification)')
     r.add_argument('--descriptions', help="a gloss per label (classification): a shipped set ('trec', 'snips', "
                                           "'sst2') or a JSON file of {label: description}")

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from .core import patch, ConfigError
 from .records import Example, DataError, from_dataset
-from .tasks import Task
-from .synthetic import make_task
+from .choice import MultipleChoiceTask
+from .math_tasks import MathTask
+from .tasks import Task, LABEL_DESCRIPTIONS, make_task
 
 # %% auto #0
 __all__ = ['DATASETS', 'DatasetSpec', 'load_split', 'SeedSample', 'sample_seeds', 'TaskData', 'load_task_data', 'gsm8k_slice',
@@ -25,14 +26,17 @@ class DatasetSpec:
     config: str | None                       # the hub's config (subset) name, or None
     revision: str                            # a pinned commit of `repo`; `verified` says how it was checked
     splits: dict[str, str]                   # our split -> the hub's, e.g. {'train': 'train', 'test': 'validation'}
-    task: str                                # the llm2llm task kind: 'classification', 'math' or 'choice'
+    task: str                                # 'classification' (with `labels`), or a task of `TASKS`: 'gsm8k'...
     input_fields: tuple[str, ...] = ('text',)   # the task's input fields
     target_field: str = 'label'              # the task's target field
     columns: dict[str, str] = field(default_factory=dict)  # renames, {published column: task field}
     options: str | None = None               # a published list column spread into option_0, option_1, ...
-    labels: list[str] | None = None          # label names in the published ClassLabel's order (index -> name)
+    labels: list[str] | None = None          # label names in the ClassLabel's order; None: `descriptions`' labels
     descriptions: str | None = None          # the shipped `LABEL_DESCRIPTIONS` set that glosses the labels
     verified: str = ''                       # where the revision was seen; '' when it could not be checked
+
+    def __post_init__(self):   # a shipped set of descriptions names its labels in the published order
+        if self.labels is None and self.descriptions: self.labels = list(LABEL_DESCRIPTIONS[self.descriptions])
 
 # %% ../nbs/02a_loaders.ipynb #d3a905a6
 DATASETS: dict[str, DatasetSpec] = {}   # name -> spec; one cell below per data set
@@ -40,7 +44,7 @@ DATASETS: dict[str, DatasetSpec] = {}   # name -> spec; one cell below per data 
 # %% ../nbs/02a_loaders.ipynb #72a743f0
 DATASETS['gsm8k'] = DatasetSpec(
     'openai/gsm8k', 'main', 'e53f048856ff4f594e959d75785d2c2d37b678ee', {'train': 'train', 'test': 'test'},
-    'math', input_fields=('question',), target_field='answer',
+    'gsm8k', input_fields=MathTask.input_fields, target_field=MathTask.target_field,
     verified='pinned by huggingface/lighteval task configs and seen as a hub cache snapshot in public code; '
              'main/{train,test}-00000-of-00001.parquet at this commit; not checked against the hub from here')
 
@@ -65,23 +69,21 @@ DATASETS['trec-fine'] = DatasetSpec(**_TREC, columns={'fine_label': 'label'}, la
 DATASETS['snips'] = DatasetSpec(
     'benayas/snips', None, '16915b895754dd4028068abe52b6851a904977d7', {'train': 'train', 'test': 'test'},
     'classification', columns={'category': 'label'}, descriptions='snips',
-    labels=['AddToPlaylist', 'BookRestaurant', 'GetWeather', 'PlayMusic', 'RateBook', 'SearchCreativeWork',
-            'SearchScreeningEvent'],
     verified='a commit named in a stored hub page of the README (train 13,084, test 1,400); '
              'not checked against the hub from here')
 
 # %% ../nbs/02a_loaders.ipynb #92c66d38
 DATASETS['sst2'] = DatasetSpec(
     'nyu-mll/glue', 'sst2', 'bcdcba79d07bc864c1c254ccfcedcce55bcc9a8c', {'train': 'train', 'test': 'validation'},
-    'classification', columns={'sentence': 'text'}, labels=['negative', 'positive'], descriptions='sst2',
+    'classification', columns={'sentence': 'text'}, descriptions='sst2',
     verified='pinned by several public projects that read sst2/validation-00000-of-00001.parquet at it; '
              'not checked against the hub from here')
 
 # %% ../nbs/02a_loaders.ipynb #60b55646
 DATASETS['casehold'] = DatasetSpec(
     'coastalcph/lex_glue', 'case_hold', 'c23fdff1a6bf74e0e1a71cb86f1e781d37da888c',
-    {'train': 'train', 'validation': 'validation', 'test': 'test'}, 'choice',
-    input_fields=('context', *(f'option_{i}' for i in range(5))), options='endings', labels=list('01234'),
+    {'train': 'train', 'validation': 'validation', 'test': 'test'}, 'casehold',
+    input_fields=MultipleChoiceTask().input_fields, options='endings', labels=list('01234'),
     verified="the 'Convert dataset to Parquet (#5)' commit (c23fdff on the hub's pages), pinned by a public "
              'project; not checked against the hub from here')
 
@@ -250,7 +252,7 @@ def _task_for(name: str, spec: DatasetSpec) -> Task:
     "The llm2llm task a data set goes with."
     if spec.task == 'classification':
         return make_task('classification', labels=spec.labels, descriptions=spec.descriptions)
-    return make_task({'math': 'gsm8k', 'choice': 'casehold'}[spec.task])
+    return make_task(spec.task)
 
 # %% ../nbs/02a_loaders.ipynb #ef826394
 @dataclass

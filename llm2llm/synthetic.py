@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 from .core import ConfigError, patch
 from .records import Example
-from .tasks import Task, ClassificationTask, MathTask, LABEL_DESCRIPTIONS, gsm8k_task
-from .choice import MultipleChoiceTask
+from .tasks import ClassificationTask
+from .math_tasks import MathTask
 
 # %% auto #0
-__all__ = ['TASK_NAMES', 'Templates', 'IntentTask', 'ArithmeticTask', 'make_task']
+__all__ = ['Templates', 'IntentTask', 'ArithmeticTask']
 
 # %% ../nbs/02_synthetic.ipynb #05abd62d
 _SLOT = re.compile(r'\{(\w+)\}')
@@ -302,41 +302,3 @@ def rewrite(self: ArithmeticTask, ex: Example, k: int, rng: random.Random) -> li
     if found is None: return []
     fam, vals = found
     return [self._write(fam, rng, avoid=vals) for _ in range(k)]
-
-# %% ../nbs/02_synthetic.ipynb #5b91d904
-def _descriptions(d: str | dict[str, str]) -> dict[str, str]:
-    "Label descriptions given as a dict, or as the name of a shipped set."
-    if isinstance(d, dict): return dict(d)
-    if d not in LABEL_DESCRIPTIONS:
-        raise ConfigError(f'unknown label descriptions {d!r}; shipped: {", ".join(LABEL_DESCRIPTIONS)}, or give a dict')
-    return dict(LABEL_DESCRIPTIONS[d])
-
-# %% ../nbs/02_synthetic.ipynb #e306583f
-def _classification(labels: str | list[str] | None, descriptions: str | dict[str, str] | None) -> ClassificationTask:
-    "A classification task from its labels ('a,b,c' or a list) and descriptions (a named set brings its labels)."
-    descriptions = _descriptions(descriptions) if descriptions is not None else {}
-    if isinstance(labels, str): labels = labels.split(',')
-    labels = [l.strip() for l in labels or [] if l.strip()] or list(descriptions)
-    if not labels: raise ConfigError('--task classification needs --labels, e.g. --labels positive,negative')
-    return ClassificationTask(labels=labels, descriptions=descriptions)
-
-# %% ../nbs/02_synthetic.ipynb #a34ff354
-_TASKS = {'intents': IntentTask, 'arithmetic': ArithmeticTask, 'math': MathTask, 'gsm8k': gsm8k_task,
-          'casehold': MultipleChoiceTask}   # the tasks that need no settings; 'trec', 'snips', 'sst2' below
-
-def make_task(name: str,                              # a name in `TASK_NAMES`
-              labels: str | list[str] | None = None,  # the classification labels, a list or 'a,b,c'
-              target_field: str | None = None,        # the target's field name in the data files, if not the task's
-              descriptions: str | dict[str, str] | None = None,  # label -> gloss, or a shipped set: 'trec', ...
-              ) -> Task:
-    "A task by name; 'classification' needs `labels` (or a named set of `descriptions`); 'trec' is that set's."
-    if descriptions is not None and name != 'classification':
-        raise ConfigError(f'label descriptions are for the classification task, not {name!r}')
-    if name in LABEL_DESCRIPTIONS: task = _classification(labels, name)
-    elif name == 'classification': task = _classification(labels, descriptions)
-    elif name in _TASKS: task = _TASKS[name]()
-    else: raise ConfigError(f"unknown task {name!r}; choose one of: {', '.join(TASK_NAMES)}")
-    if target_field: task.target_field = target_field
-    return task
-
-TASK_NAMES = [*_TASKS, 'classification', *LABEL_DESCRIPTIONS]   # what `make_task` and `--task` accept

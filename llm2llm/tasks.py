@@ -4,17 +4,15 @@
 
 # %% ../nbs/01_tasks.ipynb #6f3dec3d
 from __future__ import annotations
-import ast, operator, re
+import importlib, re
 from dataclasses import dataclass, field
 from typing import Callable
-from fractions import Fraction
-from decimal import Decimal, InvalidOperation
 from .core import patch, ConfigError
 from .records import Example, DataError, read_jsonl
 
 # %% auto #0
-__all__ = ['LABEL_DESCRIPTIONS', 'Task', 'ClassificationTask', 'Rejected', 'parse_number', 'format_number', 'strip_annotations',
-           'check_steps', 'MathTask', 'gsm8k_task']
+__all__ = ['BOLD', 'LABEL_DESCRIPTIONS', 'TASKS', 'Task', 'ClassificationTask', 'seed_turn', 'Rejected', 'parse_items',
+           'register_task', 'task_names', 'make_task']
 
 # %% ../nbs/01_tasks.ipynb #9d62f0a7
 class Task:
@@ -120,7 +118,7 @@ def check(self: ClassificationTask, ex: Example, path=None, line=None):
         raise DataError(f'unknown label {ex.target!r}; this task knows {self.labels}', path, line, self.target_field)
 
 # %% ../nbs/01_tasks.ipynb #161d409d
-def _seed_turn(task: Task, seed: Example, prediction: str | None = None) -> str:
+def seed_turn(task: Task, seed: Example, prediction: str | None = None) -> str:
     "The start of a request to the teacher: the seed rendered, and the student's answer if it is to be shown."
     said = f'(The student answered: {prediction.strip()!r}.)\n' if prediction is not None else ''
     return f'{task.render(seed)}\n{said}'
@@ -141,7 +139,7 @@ def teacher_messages(self: ClassificationTask,
            'keep the kind of request, change the wording and the details. '
            f'Do not copy the example. Use exactly this format for each one:\n{form}')
     label = _glossed([seed.target], self.descriptions)
-    user = _seed_turn(self, seed, prediction) + f'Write {k} new example{"s" if k > 1 else ""} with {cue} {label}.'
+    user = seed_turn(self, seed, prediction) + f'Write {k} new example{"s" if k > 1 else ""} with {cue} {label}.'
     return [{'role': 'system', 'content': sys}, {'role': 'user', 'content': user}]
 
 # %% ../nbs/01_tasks.ipynb #3b6e18c1
@@ -178,7 +176,7 @@ def _read_pair(task: ClassificationTask, m: re.Match, label: str | None) -> Exam
     return Example('', {task.input_fields[0]: inp}, lab, source='generated')
 
 # %% ../nbs/01_tasks.ipynb #150d5944
-_BOLD = r'(?:\*\*)?'   # what may follow the colon after a name in a reply: the end of bold, as in '**Answer:** 3'
+BOLD = r'(?:\*\*)?'   # what may follow the colon after a name in a reply: the end of bold, as in '**Answer:** 3'
 
 # %% ../nbs/01_tasks.ipynb #18a4951c
 @patch
@@ -188,7 +186,7 @@ def parse_reply(self: ClassificationTask,
                 label: str | None = None,  # the label every example must have (the seed's)
                 ) -> tuple[list[Example], list[Rejected]]:
     "The examples in a reply written in `render`'s format, and the rest as `Rejected`."
-    name, cue, b = re.escape(self.input_name), re.escape(self.cue), _BOLD   # the label is on its cue's line
+    name, cue, b = re.escape(self.input_name), re.escape(self.cue), BOLD   # the label is on its cue's line
     ms = list(re.finditer(rf'^\W*{name}\s*:{b}\s*(.*?)\s*\n\W*{cue}\s*:{b}[^\S\n]*(.*?)\s*$', text, re.M | re.I))
     if truncated and ms and ms[-1].end() >= len(text.rstrip()): ms = ms[:-1]
     out, bad = [], []
@@ -218,201 +216,8 @@ LABEL_DESCRIPTIONS = {   # dataset -> label -> a short gloss, for `Classificatio
              'positive': 'the text expresses a positive opinion'},
 }
 
-# %% ../nbs/01_tasks.ipynb #c7bd95e7
-_NUM = re.compile(r'-?\$?-?\s?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\$?\.\d+')   # a number as people write one
-
-def parse_number(s: str) -> Fraction | None:
-    "The first number in `s` as an exact `Fraction`, or None."
-    m = _NUM.search(s.replace('−', '-'))
-    if not m: return None
-    t = m.group(0).replace('$', '').replace(',', '').replace(' ', '')
-    try:
-        if '/' in t:
-            a, b = t.split('/')
-            return Fraction(Decimal(a)) / Fraction(Decimal(b)) if Decimal(b) != 0 else None
-        return Fraction(Decimal(t))
-    except (InvalidOperation, ValueError, ZeroDivisionError): return None
-
-# %% ../nbs/01_tasks.ipynb #72d3a812
-def format_number(x: Fraction) -> str:
-    "`Fraction` to the shortest exact text: 3, -2.5, 1/3; never an exponent (0.0000001), however long."
-    n, d = Decimal(x.numerator), Decimal(x.denominator)   # str() of a Decimal: an int's refuses 4300+ digits
-    if d == 1: return str(n)
-    q = n / d
-    return format(q.normalize(), 'f') if Fraction(q) == x else f'{n}/{d}'
-
-# %% ../nbs/01_tasks.ipynb #b78eb877
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
-
-def _arith(node) -> Fraction:
-    "Evaluate +, -, *, / over numbers in a parsed expression, exactly. Anything else raises ValueError."
-    if isinstance(node, ast.Expression): return _arith(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return Fraction(Decimal(str(node.value)))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub): return -_arith(node.operand)
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        a, b = _arith(node.left), _arith(node.right)
-        if isinstance(node.op, ast.Div) and b == 0: raise ValueError('division by zero')
-        return _OPS[type(node.op)](a, b)
-    raise ValueError('not arithmetic')
-
-# %% ../nbs/01_tasks.ipynb #9132ec74
-_ANNOT = re.compile(r'<<([^<>=]*)=([^<>]*)>>')   # a calculator annotation: <<expression=value>>
-
-def strip_annotations(text: str) -> str:
-    "`text` without GSM8K's calculator annotations: '48/2 = <<48/2=24>>24' becomes '48/2 = 24'."
-    return _ANNOT.sub('', text)
-
-# %% ../nbs/01_tasks.ipynb #908730e6
-def _same(written: str, val: Fraction) -> bool:
-    "Is the number `written` the exact `val`, or `val` rounded to the decimals `written` shows?"
-    got = parse_number(written)
-    if got is None or got == val: return got is not None
-    decimals = len(m.group(1)) if (m := re.search(r'\.(\d+)', written)) else None
-    return decimals is not None and abs(got - val) <= Fraction(1, 2 * 10 ** decimals)
-
-# %% ../nbs/01_tasks.ipynb #56bdf336
-_EQ = re.compile(r'([\d.\s()+\-−–*/x×÷$,]+?)=\s*\$?'           # "expression = value" in a rationale, where the
-                 r'(-?(?>[\d,]*\.?\d+)(?:/\d+)?)'                # value is not part of a longer expression, a word,
-                 r'(?!\w|\.\d|\s*(?:[-+*/×÷%]|x(?![^\W\d_]))'    # a percentage ('x' is times, not in 'xylophones')
-                 r'|\s+\d+/\d)')                                   # or a mixed number
-
-_LONGEST = 200   # characters: a longer expression is no step a person writes, and could exhaust Python's parser
-
-_SYMBOLS = str.maketrans({'×': '*', 'x': '*', '÷': '/', '−': '-', '–': '-', '$': None, ',': None})
-
-def _steps(text: str, rx: re.Pattern, plain: bool) -> tuple[str | None, Fraction | None]:
-    "The first wrong step matched by `rx` in `text` (None if all are right), and the last value worked out."
-    last = None
-    for m in rx.finditer(text):
-        expr = m.group(1).translate(_SYMBOLS)
-        if plain and not re.search(r'\d\s*[-+*/]\s*\(?\s*\d', expr): continue   # "x = 5" states a value
-        if len(expr) > _LONGEST: continue                                        # not checked, not guessed
-        try: val = _arith(ast.parse(expr.strip(), mode='eval'))
-        except (SyntaxError, ValueError): continue          # not plain arithmetic: cannot check, do not guess
-        if not _same(m.group(2), val): return f'step {m.group(0).strip()!r} is wrong ({format_number(val)})', None
-        last = val
-    return None, last
-
-# %% ../nbs/01_tasks.ipynb #003fa4cd
-def _leads_to(rationale: str, answer: Fraction, last: Fraction | None) -> bool:
-    "Is the last value worked out `answer`, or does the rationale's last line name it (or was nothing worked out)?"
-    said = _NUM.findall(strip_annotations(rationale).strip().split('\n')[-1])
-    return last is None or _same(format_number(answer), last) or any(_same(w, answer) for w in said)
-
-# %% ../nbs/01_tasks.ipynb #77ed68cb
-def check_steps(rationale: str, answer: Fraction) -> str | None:
-    "None if every annotation and `expr = value` in `rationale` is right and the rationale leads to `answer`."
-    bad, last_note = _steps(rationale, _ANNOT, plain=False)
-    if bad is None: bad, last = _steps(strip_annotations(rationale), _EQ, plain=True)
-    if bad is not None: return bad
-    last = last if last is not None else last_note
-    if not _leads_to(rationale, answer, last):
-        return f'the steps give {format_number(last)}, the answer says {format_number(answer)}'
-    return None
-
-# %% ../nbs/01_tasks.ipynb #53cdd492
-@dataclass
-class MathTask(Task):
-    "Word problems whose answer is a number, with a worked rationale ending in `#### <number>`."
-    name: str = 'math'
-    input_fields: tuple[str, ...] = ('question',)
-    target_field: str = 'answer'
-    steps: str = 'on one line'        # how the work is laid out, in the student's instruction and the teacher's rules
-    instruction: str = ''             # default: 'Solve the problem. Show the steps {steps}, then write #### ...'
-    max_new_tokens: int | None = None  # None: long enough for the longest seed target, with a margin
-    annotations: bool = False         # keep GSM8K's <<48/2=24>> annotations in what the student and teacher see
-    # shown to the teacher before the seed: a problem and its answer, then a new problem like it and its answer
-    demonstration: tuple[str, str, str, str] = (
-        'Tom has 3 boxes with 4 pens in each box. He gives away 5 pens. How many pens does he have left?',
-        'Tom has 3 * 4 = 12 pens. After giving away 5 he has 12 - 5 = 7 pens.\n#### 7',
-        'Ana has 5 bags with 6 marbles in each bag. She loses 8 marbles. How many marbles does she have now?',
-        'Ana has 5 * 6 = 30 marbles. After losing 8 she has 30 - 8 = 22 marbles.\n#### 22')
-
-    def __post_init__(self):
-        if not self.instruction:
-            self.instruction = f'Solve the problem. Show the steps {self.steps}, then write #### and the final number.'
-
-# %% ../nbs/01_tasks.ipynb #bfafcf9a
-@patch
-def prompt(self: MathTask, ex: Example) -> str:
-    "`Question: <problem>` then the cue `Answer:`."
-    return f'Question: {ex.inputs[self.input_fields[0]]}\nAnswer:'
-
-# %% ../nbs/01_tasks.ipynb #1feb17c3
-@patch
-def target_text(self: MathTask, ex: Example) -> str:
-    "The rationale the student learns to write: without calculator annotations, unless `annotations` is set."
-    return ex.target if self.annotations else strip_annotations(ex.target)
-
-# %% ../nbs/01_tasks.ipynb #b4ce0d63
-@patch
-def answer(self: MathTask, text: str) -> str | None:
-    "The number on the line of the first `####` (else the last number written), as `format_number` text, or None."
-    if '####' in text: n = parse_number(text.split('####')[1].split('\n')[0])
-    else:
-        nums = list(_NUM.finditer(text))
-        n = parse_number(nums[-1].group(0)) if nums else None
-    return None if n is None else format_number(n)
-
-# %% ../nbs/01_tasks.ipynb #54e5d362
-_FINAL = re.compile(r'####[^\n]*\d[^\n]*\n')   # the final-answer line, ended
-
-@patch
-def answer_end(self: MathTask, text: str) -> int | None:
-    "The end of the first `#### <number>` line, newline included, or None if there is none yet."
-    m = _FINAL.search(text)
-    return m.end() if m else None
-
-# %% ../nbs/01_tasks.ipynb #1651d1fa
-@patch
-def check(self: MathTask, ex: Example, path=None, line=None):
-    "Raise `DataError` unless the answer ends with one `#### <number>`."
-    if (n := ex.target.count('####')) > 1:
-        raise DataError(f"the answer has {n} '####'; it must end with one '#### <number>'", path, line,
-                        self.target_field)
-    if '####' not in ex.target or parse_number(ex.target.split('####')[-1]) is None:
-        raise DataError("the answer must end with '#### <number>'", path, line, self.target_field)
-
-# %% ../nbs/01_tasks.ipynb #6f61090b
-@patch
-def teacher_messages(self: MathTask,
-                     seed: Example,                   # the problem the student got wrong
-                     k: int,                          # how many new problems to ask for
-                     prediction: str | None = None,   # the student's answer, shown when given
-                     ) -> list[dict]:
-    "Rules and the format, the demonstration as a user/assistant exchange, then the seed, asking for `k` problems."
-    q, a, q2, a2 = self.demonstration
-    f = self.input_fields[0]
-    sys = ('You are an educational assistant who writes new practice problems from problems a student got wrong. '
-           'Write in plain English and keep problems short. The answer is a single number without units. '
-           f'Show the work {self.steps} and make no arithmetic mistakes. Change the names and the numbers; '
-           'do not copy the problem. Use exactly this format for each problem:\n'
-           + self.render(Example('', {f: '<problem>'}, '<steps>\n#### <number>')))
-    demo = self.render(Example('', {f: q}, a)) + '\nWrite 1 new problem like this one.'
-    user = _seed_turn(self, seed, prediction) + f'Write {k} new problem{"s" if k > 1 else ""} like this one.'
-    return [{'role': 'system', 'content': sys}, {'role': 'user', 'content': demo},
-            {'role': 'assistant', 'content': self.render(Example('', {f: q2}, a2))}, {'role': 'user', 'content': user}]
-
-# %% ../nbs/01_tasks.ipynb #183b2bf2
-_SPLIT_Q = re.compile(rf'^[^\w\n]*(?:Question|Problem)[ \t]*\d*[ \t]*:{_BOLD}', re.M | re.I)   # where an item starts
-_ANS = re.compile(rf'^[^\w\n]*Answer[ \t]*:{_BOLD}', re.M | re.I)   # where its answer starts (within one line)
-
-def _read_problem(task: MathTask, item: str) -> Example | Rejected:
-    "The example in one item of a reply (`Question: ... Answer: ... #### n`), or why it is rejected."
-    parts = _ANS.split(item)
-    if len(parts) != 2: return Rejected('answer_count', item)
-    q, a = _SPLIT_Q.sub('', parts[0]).strip(), parts[1].strip()
-    if a.count('####') != 1: return Rejected('final_number_count', item)
-    steps, final = (s.strip() for s in a.split('####'))
-    n = parse_number(final)
-    if not q: return Rejected('empty_input', item)
-    if n is None or not re.fullmatch(r'[-$\d.,/\s]+\.?', final): return Rejected('final_not_a_number', item)
-    if (why := check_steps(steps, n)) is not None: return Rejected('inconsistent_steps', f'{item}\n[{why}]')
-    return Example('', {task.input_fields[0]: q}, f'{steps}\n#### {format_number(n)}', source='generated')
-
 # %% ../nbs/01_tasks.ipynb #c716de85
-def _parse_items(text: str, start: re.Pattern, truncated: bool,
+def parse_items(text: str, start: re.Pattern, truncated: bool,
                  read: Callable[[str], Example | Rejected]) -> tuple[list[Example], list[Rejected]]:
     "The items of `text` (each starts where `start` matches), read by `read`; the unfinished last one if `truncated`."
     starts = [m.start() for m in start.finditer(text)]
@@ -425,27 +230,56 @@ def _parse_items(text: str, start: re.Pattern, truncated: bool,
         (out if isinstance(got, Example) else bad).append(got)
     return out, bad
 
-# %% ../nbs/01_tasks.ipynb #db7485d0
-@patch
-def parse_reply(self: MathTask,
-                text: str,                 # the teacher's reply
-                truncated: bool = False,   # the reply was cut by the token limit: its last item is not trusted
-                label: str | None = None,  # not used: a problem has no label to keep
-                ) -> tuple[list[Example], list[Rejected]]:
-    "The problems in a reply, each checked, and the rest as `Rejected`."
-    return _parse_items(text, _SPLIT_Q, truncated, lambda item: _read_problem(self, item))
+# %% ../nbs/01_tasks.ipynb #5b91d904
+def _descriptions(d: str | dict[str, str]) -> dict[str, str]:
+    "Label descriptions given as a dict, or as the name of a shipped set."
+    if isinstance(d, dict): return dict(d)
+    if d not in LABEL_DESCRIPTIONS:
+        raise ConfigError(f'unknown label descriptions {d!r}; shipped: {", ".join(LABEL_DESCRIPTIONS)}, or give a dict')
+    return dict(LABEL_DESCRIPTIONS[d])
 
-# %% ../nbs/01_tasks.ipynb #0560cd30
-_GSM8K_DEMO = (
-    'A baker makes 24 muffins in the morning and half as many in the afternoon. She sells 30 muffins. '
-    'How many muffins does she have left?',
-    'In the afternoon she makes 24/2 = <<24/2=12>>12 muffins.\nShe makes 24 + 12 = <<24+12=36>>36 muffins in all.\n'
-    'She has 36 - 30 = <<36-30=6>>6 muffins left.\n#### 6',
-    'A farmer collects 40 eggs on Monday and a quarter as many on Tuesday. He uses 18 eggs. '
-    'How many eggs does he have left?',
-    'On Tuesday he collects 40/4 = <<40/4=10>>10 eggs.\nHe collects 40 + 10 = <<40+10=50>>50 eggs in all.\n'
-    'He has 50 - 18 = <<50-18=32>>32 eggs left.\n#### 32')
+# %% ../nbs/01_tasks.ipynb #e306583f
+def _classification(labels: str | list[str] | None, descriptions: str | dict[str, str] | None) -> ClassificationTask:
+    "A classification task from its labels ('a,b,c' or a list) and descriptions (a named set brings its labels)."
+    descriptions = _descriptions(descriptions) if descriptions is not None else {}
+    if isinstance(labels, str): labels = labels.split(',')
+    labels = [l.strip() for l in labels or [] if l.strip()] or list(descriptions)
+    if not labels: raise ConfigError('--task classification needs --labels, e.g. --labels positive,negative')
+    return ClassificationTask(labels=labels, descriptions=descriptions)
 
-def gsm8k_task(**kw) -> MathTask:
-    "A `MathTask` for GSM8K: one step a line, budget from the data, a GSM8K-style demonstration; `kw` overrides."
-    return MathTask(**{'name': 'gsm8k', 'steps': 'one step per line', 'demonstration': _GSM8K_DEMO, **kw})
+# %% ../nbs/01_tasks.ipynb #22448d0d
+TASKS: dict[str, Callable[[], Task] | str] = {   # name -> what builds the task: a function, or 'module:name'
+    'intents': 'llm2llm.synthetic:IntentTask', 'arithmetic': 'llm2llm.synthetic:ArithmeticTask',
+    'math': 'llm2llm.math_tasks:MathTask', 'gsm8k': 'llm2llm.math_tasks:gsm8k_task',
+    'casehold': 'llm2llm.choice:MultipleChoiceTask'}   # the tasks that need no settings; 'trec', 'snips', 'sst2' below
+
+def register_task(name: str, make: Callable[[], Task]) -> Callable[[], Task]:
+    "Let `make_task(name)` and `--task name` build the task that `make()` returns."
+    TASKS[name] = make
+    return make
+
+def task_names() -> list[str]:
+    "What `make_task` and `--task` accept: the registered tasks, 'classification' and the shipped label sets."
+    return [*TASKS, 'classification', *LABEL_DESCRIPTIONS]
+
+# %% ../nbs/01_tasks.ipynb #4a2d7222
+def _builder(make: Callable[[], Task] | str) -> Callable[[], Task]:
+    "A registered builder, imported first if it is named as 'module:name'."
+    if not isinstance(make, str): return make
+    module, _, attr = make.partition(':')
+    return getattr(importlib.import_module(module), attr)
+
+def make_task(name: str,                              # a name in `task_names()`
+              labels: str | list[str] | None = None,  # the classification labels, a list or 'a,b,c'
+              target_field: str | None = None,        # the target's field name in the data files, if not the task's
+              descriptions: str | dict[str, str] | None = None,  # label -> gloss, or a shipped set: 'trec', ...
+              ) -> Task:
+    "A task by name; 'classification' needs `labels` (or a named set of `descriptions`); 'trec' is that set's."
+    if descriptions is not None and name != 'classification':
+        raise ConfigError(f'label descriptions are for the classification task, not {name!r}')
+    if name in LABEL_DESCRIPTIONS: task = _classification(labels, name)
+    elif name == 'classification': task = _classification(labels, descriptions)
+    elif name in TASKS: task = _builder(TASKS[name])()
+    else: raise ConfigError(f"unknown task {name!r}; choose one of: {', '.join(task_names())}")
+    if target_field: task.target_field = target_field
+    return task

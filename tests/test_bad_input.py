@@ -2,7 +2,7 @@
 import json, logging
 import pytest
 from llm2llm.records import DataError
-from llm2llm.synthetic import make_task
+from llm2llm.tasks import make_task
 
 GOOD = {'id': 'a', 'text': 'play some jazz', 'intent': 'PlayMusic'}
 CASES = {  # name: (second line of the seed file, text the error must contain)

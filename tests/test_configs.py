@@ -10,7 +10,7 @@ from llm2llm.llm_teachers import Sampling, TeacherConfig
 from llm2llm.loaders import DATASETS
 from llm2llm.methods import LoopConfig, METHODS, check_loop
 from llm2llm.models import StudentConfig
-from llm2llm.synthetic import make_task
+from llm2llm.tasks import make_task
 
 CONFIGS = Path(__file__).resolve().parent.parent / 'configs'
 FILES = sorted(CONFIGS.rglob('*.toml'))

@@ -7,7 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 import pytest
 from llm2llm.records import Example, DataError
-from llm2llm.tasks import gsm8k_task, check_steps
+from llm2llm.math_tasks import gsm8k_task, check_steps
 from llm2llm.loaders import gsm8k_slice
 
 GSM = gsm8k_task()
@@ -114,7 +114,7 @@ def test_gsm8k_run_with_the_pool_teacher(cli, gsm_files, tmp_path):
                ('rate this novel four stars', 'RateBook'), ('find the game called doom', 'SearchCreativeWork'),
                ('when is dune showing nearby', 'SearchScreeningEvent')])])
 def test_published_classification_files_run_with_the_pool_teacher(cli, tmp_path, task, rows):
-    from llm2llm.synthetic import make_task
+    from llm2llm.tasks import make_task
     from llm2llm.models import tiny_student
     t = make_task(task)
     field = {'trec': 'coarse_label', 'sst2': 'label', 'snips': 'label'}[task]
@@ -137,7 +137,7 @@ def test_published_classification_files_run_with_the_pool_teacher(cli, tmp_path,
 # ---- CaseHOLD on its fixture, through the command line ----
 
 def test_casehold_fixture_runs_with_the_pool_teacher(cli, tmp_path):
-    from llm2llm.synthetic import make_task
+    from llm2llm.tasks import make_task
     from llm2llm.models import tiny_student
     nbs, t = Path(__file__).parents[1] / 'nbs' / 'data', make_task('casehold')
     files = {s: nbs / f'casehold_fixture_{s}.jsonl' for s in ('seed', 'test', 'pool')}
