@@ -12,8 +12,8 @@ import torch
 from .core import ConfigError
 
 # %% auto #0
-__all__ = ['TIMEOUT', 'start', 'rank', 'world_size', 'is_main', 'check_launch', 'gather_json', 'broadcast_json',
-           'MainProcessFailed', 'on_main', 'main_first', 'barrier', 'my_batches', 'gather_in_order']
+__all__ = ['TIMEOUT', 'start', 'rank', 'world_size', 'is_main', 'gather_json', 'broadcast_json', 'MainProcessFailed', 'on_main',
+           'main_first', 'barrier', 'my_batches', 'gather_in_order']
 
 # %% ../nbs/00a_distributed.ipynb #da0e044a
 TIMEOUT = timedelta(hours=12)   # how long a process may wait for the others: a teacher round can take hours

@@ -14,8 +14,7 @@ from .methods import resolve_rule, resolve_method
 
 # %% auto #0
 __all__ = ['RUN_FORMAT', 'Files', 'iter_dir', 'repeat_dir', 'experiment_dir', 'IterationRecord', 'read_record', 'records_table',
-           'finished_iterations', 'load_metrics', 'RunView', 'load_run', 'run_config', 'RunMismatch', 'check_same',
-           'write_summary']
+           'finished_iterations', 'load_metrics', 'RunView', 'load_run', 'RunMismatch']
 
 # %% ../nbs/05a_runs.ipynb #fa3db257
 RUN_FORMAT = 2   # the version of the run folder's contents (2: iteration records with `stop`, methods by name)

@@ -14,8 +14,7 @@ from .similarity import NearDuplicates
 from .tasks import Task, Rejected
 
 # %% auto #0
-__all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'Generation', 'sum_usage', 'input_text', 'text_index',
-           'ask_teacher']
+__all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'Generation', 'sum_usage', 'ask_teacher']
 
 # %% ../nbs/04_teacher.ipynb #9d5ee8ea
 @dataclass

@@ -16,11 +16,10 @@ import httpx, openai, pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from llm2llm.records import Example, DataError, parse_record, read_jsonl, write_jsonl
 from llm2llm.runs import _jsonl
-from llm2llm.tasks import (ClassificationTask, MathTask, Rejected, parse_number, format_number, check_steps,
-                           strip_annotations, gsm8k_task)
+from llm2llm.tasks import ClassificationTask, Rejected, make_task
+from llm2llm.math_tasks import MathTask, parse_number, format_number, check_steps, strip_annotations, gsm8k_task
 from llm2llm.choice import MultipleChoiceTask, _norm
 from llm2llm.synthetic import IntentTask, ArithmeticTask
-from llm2llm.tasks import make_task
 from llm2llm.loaders import DATASETS, _task_for
 from llm2llm.teacher import TeacherRequest, TeacherReply, _parse, ask_teacher
 from llm2llm.openai_teacher import OpenAITeacher
