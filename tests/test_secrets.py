@@ -137,6 +137,9 @@ def test_colab_secrets_go_to_the_environment_and_only_their_names_are_shown(monk
 SAFE = {
     ('core.py', "cls = eval(ann, f.__globals__) if isinstance(ann, str) else ann"):
         "`patch` evaluates a type annotation of the library's own source (`self: Student`), never data",
+    ('tasks.py', 'return getattr(importlib.import_module(module), attr)'):
+        "`make_task` imports a built-in task's module named in `TASKS` by the library (or by a user's code), never "
+        "a name read from data: a task name only selects a key of `TASKS`",
 }
 RISKY = re.compile(r'\bpickle\b|\bcloudpickle\b|\bdill\b|\bmarshal\b|\bshelve\b|\bjoblib\b|(?<![.\w])eval\(|'
                    r'(?<![.\w])exec\(|(?<![.\w])compile\(|torch\.load\(|\bnp\.load\(|allow_pickle|yaml\.load\(|'
