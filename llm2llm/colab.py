@@ -4,20 +4,16 @@
 
 # %% ../nbs/09_colab.ipynb #25469371
 from __future__ import annotations
-import os, sys
+import os
 from dataclasses import dataclass
 from pathlib import Path
 import torch
+from .core import in_colab
 from .models import auto_dtype
 
 # %% auto #0
-__all__ = ['GPU_SPECS', 'in_colab', 'GPU', 'gpu_info', 'copy_secrets', 'Runtime', 'NoGPU', 'colab_setup', 'ModelShape',
-           'model_shape', 'Estimate', 'estimate_run']
-
-# %% ../nbs/09_colab.ipynb #ee8462b3
-def in_colab() -> bool:
-    "Whether this is a Colab runtime (its `google.colab` package is loaded)."
-    return 'google.colab' in sys.modules
+__all__ = ['GPU_SPECS', 'GPU', 'gpu_info', 'copy_secrets', 'Runtime', 'NoGPU', 'colab_setup', 'ModelShape', 'model_shape',
+           'Estimate', 'estimate_run']
 
 # %% ../nbs/09_colab.ipynb #9ad99715
 @dataclass

@@ -4,12 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #dc0b1ba8
 from __future__ import annotations
-import threading
+import sys, threading
 from typing import Callable
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['patch', 'ConfigError', 'Progress']
+__all__ = ['patch', 'ConfigError', 'Progress', 'in_colab']
 
 # %% ../nbs/00_core.ipynb #d756f5e1
 def patch(f: Callable | None = None, *, as_prop: bool = False) -> Callable:
@@ -58,3 +58,8 @@ def __enter__(self: Progress): return self
 
 @patch
 def __exit__(self: Progress, *exc): self.close()
+
+# %% ../nbs/00_core.ipynb #672ec2e3
+def in_colab() -> bool:
+    "Whether this is a Colab runtime (its `google.colab` package is loaded)."
+    return 'google.colab' in sys.modules

@@ -10,8 +10,7 @@ from pathlib import Path
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
-from .core import patch
-from .colab import in_colab
+from .core import patch, in_colab
 from .records import Example
 from .tasks import Task
 from .models import StudentConfig
