@@ -4,14 +4,12 @@
 
 # %% ../nbs/04d_hf_teacher.ipynb #5969ddc4
 from __future__ import annotations
-import logging, gc, hashlib, os
+import gc, hashlib, os
 from pathlib import Path
 from typing import Callable
 from .core import patch
 from .llm_teachers import LLMTeacher, ReplayCache, Sampling, TeacherConfig, TeacherError, draw
 from .teacher import TeacherRequest, TeacherReply
-
-_log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['HFTeacher', 'tiny_teacher']

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03b_student.ipynb #0ae6b130
 from __future__ import annotations
-import logging, math, random, warnings
+import math, random, warnings
 from typing import Iterator
 import torch
 from torch.nn.utils.rnn import pad_sequence
@@ -14,8 +14,6 @@ from .generation import generate_batched
 from .models import StudentConfig, load_tokenizer, load_model, default_device, mixed_precision
 from .records import Example
 from .tasks import Task
-
-_log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['Student', 'train_steps']
