@@ -74,6 +74,25 @@ class Generation:
     @property
     def rejected_by_reason(self) -> dict: return dict(Counter(r.reason for r in self.rejected))
 
+# %% ../nbs/04_teacher.ipynb #eb362e4f
+def _cell(s, n=60) -> str:
+    s = ' '.join(str(s).split()).replace('|', '\\|')
+    return s if len(s) <= n else s[:n - 1] + '…'
+
+# %% ../nbs/04_teacher.ipynb #2d23ba43
+@patch
+def _repr_markdown_(self: Generation, n: int = 8) -> str:
+    "What the round wrote (the first `n` examples, with their parents), what it dropped and why, and what it cost."
+    why = ', '.join(f'{k} {v}' for k, v in self.rejected_by_reason.items())
+    head = (f'**{len(self.examples)} examples**, {len(self.rejected)} rejected' + (f' ({why})' if why else '')
+            + '; usage: ' + (', '.join(f'{k} {v}' for k, v in self.usage.items()) or 'none'))
+    rows = [f'| {e.id} | {e.parent} | {_cell(" / ".join(e.inputs.values()))} | {_cell(e.target, 30)} |'
+            for e in self.examples[:n]]
+    rows += [f'| rejected: {r.reason} | {r.parent} | {_cell(r.text)} | |' for r in self.rejected[:n]]
+    more = max(0, len(self.examples) - n) + max(0, len(self.rejected) - n)
+    table = ['| id | parent | input | target |', '|---|---|---|---|', *rows] if rows else []
+    return '\n'.join([head, '', *table] + ([f'\n… and {more} more'] if more > 0 else []))
+
 # %% ../nbs/04_teacher.ipynb #07d13c12
 def sum_usage(usages: Iterable[dict]) -> dict:
     "Sum the numeric values of `usages` by key (in the order keys first appear); `cost_usd` is rounded to 6 places."
