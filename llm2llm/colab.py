@@ -12,8 +12,7 @@ from .core import in_colab
 from .models import auto_dtype
 
 # %% auto #0
-__all__ = ['GPU_SPECS', 'GPU', 'gpu_info', 'copy_secrets', 'Runtime', 'NoGPU', 'colab_setup', 'ModelShape', 'model_shape',
-           'Estimate', 'estimate_run']
+__all__ = ['GPU', 'gpu_info', 'copy_secrets', 'Runtime', 'NoGPU', 'colab_setup']
 
 # %% ../nbs/09_colab.ipynb #9ad99715
 @dataclass
@@ -41,6 +40,12 @@ def copy_secrets(names=('OPENAI_API_KEY', 'HF_TOKEN')) -> list[str]:
             if value: os.environ[name] = value
     return [n for n in names if os.environ.get(n)]
 
+# %% ../nbs/09_colab.ipynb #9f56ab59
+def _home(path) -> str:
+    "`path` with the home folder written `~`, as a reader would write it (and no user name in a shared output)."
+    p, home = str(path), str(Path.home())
+    return '~' + p[len(home):] if p == home or p.startswith(home + os.sep) else p
+
 # %% ../nbs/09_colab.ipynb #6cf200c1
 @dataclass
 class Runtime:
@@ -58,7 +63,7 @@ class Runtime:
                else 'none: CPU only')
         return '\n'.join([f"runtime:   {'Colab' if self.colab else 'not Colab'}", f'GPU:       {gpu}',
                           f'dtype:     {self.dtype}', f"secrets:   {', '.join(self.secrets) or 'none'}",
-                          f'runs:      {self.work_dir}', f'model hub: {self.hub_cache}'])
+                          f'runs:      {_home(self.work_dir)}', f'model hub: {_home(self.hub_cache)}'])
 
 # %% ../nbs/09_colab.ipynb #2d63222e
 def _work_dir(work_dir, drive: bool) -> Path:
@@ -94,75 +99,3 @@ def colab_setup(need_gpu: bool = True,                               # raise `No
     rt.work_dir.mkdir(parents=True, exist_ok=True)
     if not quiet: print(rt)
     return rt
-
-# %% ../nbs/09_colab.ipynb #b2b370f1
-GPU_SPECS = {   # name: (peak dense 16-bit tensor FLOP/s, memory bandwidth in bytes/s, memory GiB), NVIDIA's data sheets
-    'T4': (65e12, 320e9, 15), 'L4': (121e12, 300e9, 22), 'V100': (125e12, 900e9, 16),
-    'A100': (312e12, 1555e9, 40), 'H100': (989e12, 3350e9, 80)}
-
-# %% ../nbs/09_colab.ipynb #93bd534a
-@dataclass
-class ModelShape:
-    "What an estimate needs of a model: parameters, layers, hidden size, attention heads."
-    params: int
-    layers: int
-    hidden: int
-    heads: int
-
-def model_shape(model: str) -> ModelShape:
-    "The shape of `model` (a hub id or a folder) from its config, the weights built on the meta device (no download)."
-    from transformers import AutoConfig, AutoModelForCausalLM
-    conf = AutoConfig.from_pretrained(model)
-    with torch.device('meta'): m = AutoModelForCausalLM.from_config(conf)
-    return ModelShape(sum(p.numel() for p in m.parameters()), conf.num_hidden_layers, conf.hidden_size,
-                      conf.num_attention_heads)
-
-# %% ../nbs/09_colab.ipynb #48dbf524
-@dataclass
-class Estimate:
-    "A rough forecast of a run: peak GPU memory and minutes, with the figures it came from."
-    gpu: str
-    memory_gib: float
-    minutes: float
-    parts: dict   # minutes per part: training, evaluation, teacher
-
-    def __str__(self):
-        parts = ', '.join(f'{k} {v:.1f}' for k, v in self.parts.items())
-        has = GPU_SPECS[self.gpu][2]
-        fits = '' if self.memory_gib <= has else f' (more than the {has} GiB it has)'
-        return (f'rough estimate for a {self.gpu}: about {self.memory_gib:.1f} GiB of GPU memory{fits}, about '
-                f'{self.minutes:.0f} min ({parts} min); a model from published peak figures, not a measurement')
-
-# %% ../nbs/09_colab.ipynb #fbc5663b
-def estimate_run(student: ModelShape, n_seeds: int, n_test: int,
-                 iterations: int = 3,                 # students trained
-                 steps: int = 64,                     # optimizer steps per iteration (the most of them)
-                 batch_size: int = 8, seq_len: int = 128,   # training batch; tokens per example (prompt + answer)
-                 lora: bool = True,
-                 new_tokens: int = 8,                 # the student's answer length in evaluation
-                 eval_batch: int = 32,
-                 teacher: ModelShape | None = None,   # a teacher on the same GPU (None: an API or another machine)
-                 teacher_bits: int = 4, teacher_loaded: bool = True,
-                 requests: int | None = None,         # teacher requests in all (default: a third of the seeds each)
-                 reply_tokens: int = 200, teacher_batch: int = 8,
-                 gpu: str = 'T4', extra_trainings: int = 0,   # e.g. the kfold rule's K per iteration
-                 ) -> Estimate:
-    "Forecast peak GPU memory and time of a run from the models' shapes and the GPU's published peak figures."
-    flops, bw, _ = GPU_SPECS[gpu]
-    n = student.params
-    per_step = (4 if lora else 6) * n * batch_size * seq_len / (0.3 * flops)
-    t_train = (iterations + extra_trainings * iterations) * steps * max(0.15, per_step)   # floor: bench/speed.py
-    decode = lambda params, byts, eff, steps_: steps_ * max(0.02, params * byts / (eff * bw))
-    t_eval = iterations * decode(n, 2, 0.6, -(-(n_seeds + n_test) // eval_batch) * new_tokens)
-    requests = requests if requests is not None else iterations * max(1, n_seeds // 3)
-    t_teacher = 0.0
-    if teacher is not None:
-        t_teacher = decode(teacher.params, teacher_bits / 8 * 1.2, 0.25 if teacher_bits == 4 else 0.6,
-                           -(-requests // teacher_batch) * reply_tokens)
-    trained = 0.01 * n if lora else n
-    act = student.layers * (34 * seq_len * batch_size * student.hidden + 5 * student.heads * seq_len ** 2 * batch_size)
-    mem = 2 * n + 16 * trained + act
-    t_mem = teacher.params * (teacher_bits / 8 * 1.2) if teacher is not None else 0
-    mem = mem + t_mem if teacher_loaded else max(mem, t_mem)
-    parts = {'training': t_train / 60, 'evaluation': t_eval / 60, 'teacher': t_teacher / 60}
-    return Estimate(gpu, mem / 2**30 + 0.5, sum(parts.values()), parts)   # + 0.5 GiB: the CUDA context
