@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 from .runs import RunView, load_run, experiment_dir, repeat_dir, Files, IterationRecord
-from .methods import METHODS, LoopConfig
+from .methods import ERROR_RULES, METHODS, LoopConfig, describe
 from .teacher import sum_usage
 
 # %% auto #0
@@ -143,6 +143,14 @@ def _baseline_note(rows: list[dict]) -> str | None:
                 '(`--method plain --match RUN_DIR` matches it).')
     return None
 
+# %% ../nbs/06b_report.ipynb #1b93cbee
+def _legend(exps: list[Experiment]) -> list[str]:
+    "What the methods and error rules of `exps` do, in the words of their registrations (unknown ones are left out)."
+    methods = dict.fromkeys(e.conf['loop']['method'] for e in exps)
+    rules = dict.fromkeys(e.conf['loop']['error_rule'] for e in exps if _asks_teacher(e.conf))
+    return ([f'**{m}**: {METHODS[m].description}' for m in methods if m in METHODS] +
+            [f'error rule **{r}**: {describe(ERROR_RULES[r])}' for r in rules if r in ERROR_RULES])
+
 # %% ../nbs/06b_report.ipynb #f61c64f6
 @dataclass
 class Report:
@@ -155,11 +163,13 @@ class Report:
         "The table, then the notes."
         lines = ['| ' + ' | '.join(_HEAD) + ' |', '|' + '---|' * len(_HEAD)]
         lines += ['| ' + ' | '.join(_cells(r)) + ' |' for r in self.rows]
-        notes = [f'- {n}' for n in [_baseline_note(self.rows)] if n]
+        notes = [f'- {n}' for n in [_baseline_note(self.rows)] if n] + [f'- {w}' for w in _legend(self.experiments)]
         notes += [f'- Not compared: **{name}**: {why}.' for name, why in self.left_out]
         return '\n'.join(lines + ([''] + notes if notes else [])) + '\n'
 
     def _repr_markdown_(self) -> str: return self.markdown()
+    def __repr__(self) -> str:
+        return f"Report({', '.join(r['experiment'] for r in self.rows)}; {len(self.left_out)} not compared)"
 
 # %% ../nbs/06b_report.ipynb #bdba2591
 def report(paths) -> Report:
