@@ -84,7 +84,8 @@ def _cell(s, n=60) -> str:
 def _repr_markdown_(self: Generation, n: int = 8) -> str:
     "What the round wrote (the first `n` examples, with their parents), what it dropped and why, and what it cost."
     why = ', '.join(f'{k} {v}' for k, v in self.rejected_by_reason.items())
-    head = (f'**{len(self.examples)} examples**, {len(self.rejected)} rejected' + (f' ({why})' if why else '')
+    got = len(self.examples)
+    head = (f'**{got} example{"s" * (got != 1)}**, {len(self.rejected)} rejected' + (f' ({why})' if why else '')
             + '; usage: ' + (', '.join(f'{k} {v}' for k, v in self.usage.items()) or 'none'))
     rows = [f'| {e.id} | {e.parent} | {_cell(" / ".join(e.inputs.values()))} | {_cell(e.target, 30)} |'
             for e in self.examples[:n]]
