@@ -4,7 +4,7 @@
 
 # %% ../nbs/06c_config.ipynb #1ae22655
 from __future__ import annotations
-import dataclasses, json, re, types, typing
+import json, re, types, typing
 from pathlib import Path
 from .core import ConfigError
 from .models import StudentConfig

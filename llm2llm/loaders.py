@@ -5,7 +5,6 @@
 # %% ../nbs/02a_loaders.ipynb #042b76ab
 from __future__ import annotations
 import importlib.resources, math, random
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from .core import patch, ConfigError

@@ -4,12 +4,12 @@
 
 # %% ../nbs/06b_report.ipynb #eb07f1fd
 from __future__ import annotations
-import json, math, statistics
+import math, statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
-from .runs import RunView, load_run, experiment_dir, repeat_dir, Files, IterationRecord
+from .runs import RunView, load_run, experiment_dir, Files
 from .methods import ERROR_RULES, METHODS, LoopConfig, describe
 from .teacher import sum_usage
 
@@ -148,7 +148,7 @@ def _legend(exps: list[Experiment]) -> list[str]:
     "What the methods and error rules of `exps` do, in the words of their registrations (unknown ones are left out)."
     methods = dict.fromkeys(e.conf['loop']['method'] for e in exps)
     rules = dict.fromkeys(e.conf['loop']['error_rule'] for e in exps if _asks_teacher(e.conf))
-    return ([f'**{m}**: {METHODS[m].description}' for m in methods if m in METHODS] +
+    return ([f'method **{m}**: {METHODS[m].description}' for m in methods if m in METHODS] +
             [f'error rule **{r}**: {describe(ERROR_RULES[r])}' for r in rules if r in ERROR_RULES])
 
 # %% ../nbs/06b_report.ipynb #f61c64f6

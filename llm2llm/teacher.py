@@ -75,21 +75,24 @@ class Generation:
     def rejected_by_reason(self) -> dict: return dict(Counter(r.reason for r in self.rejected))
 
 # %% ../nbs/04_teacher.ipynb #eb362e4f
+_MD = str.maketrans({c: '\\' + c for c in '|*_`[]\\'} | {'<': '&lt;', '>': '&gt;'})
+
 def _cell(s, n=60) -> str:
-    s = ' '.join(str(s).split()).replace('|', '\\|')
-    return s if len(s) <= n else s[:n - 1] + '…'
+    "`s` on one line, at most `n` characters, as literal text in a Markdown table cell."
+    s = ' '.join(str(s).split())
+    return (s if len(s) <= n else s[:n - 1] + '…').translate(_MD)
 
 # %% ../nbs/04_teacher.ipynb #2d23ba43
 @patch
 def _repr_markdown_(self: Generation, n: int = 8) -> str:
-    "What the round wrote (the first `n` examples, with their parents), what it dropped and why, and what it cost."
+    "What the round wrote (its first `n` examples, with parents), what it dropped and why (the first `n`), its cost."
     why = ', '.join(f'{k} {v}' for k, v in self.rejected_by_reason.items())
     got = len(self.examples)
     head = (f'**{got} example{"s" * (got != 1)}**, {len(self.rejected)} rejected' + (f' ({why})' if why else '')
             + '; usage: ' + (', '.join(f'{k} {v}' for k, v in self.usage.items()) or 'none'))
-    rows = [f'| {e.id} | {e.parent} | {_cell(" / ".join(e.inputs.values()))} | {_cell(e.target, 30)} |'
+    rows = [f'| {_cell(e.id)} | {_cell(e.parent)} | {_cell(" / ".join(e.inputs.values()))} | {_cell(e.target, 30)} |'
             for e in self.examples[:n]]
-    rows += [f'| rejected: {r.reason} | {r.parent} | {_cell(r.text)} | |' for r in self.rejected[:n]]
+    rows += [f'| rejected: {_cell(r.reason)} | {_cell(r.parent)} | {_cell(r.text)} | |' for r in self.rejected[:n]]
     more = max(0, len(self.examples) - n) + max(0, len(self.rejected) - n)
     table = ['| id | parent | input | target |', '|---|---|---|---|', *rows] if rows else []
     return '\n'.join([head, '', *table] + ([f'\n… and {more} more'] if more > 0 else []))
