@@ -126,6 +126,12 @@ def _eval_batches(student: StudentConfig, loop: LoopConfig, iterations: int, n_s
     if resolve_rule(loop.error_rule)[0] == 'kfold': per_iteration += loop.folds * math.ceil(n_seeds / loop.folds / b)
     return iterations * per_iteration
 
+# %% ../nbs/09a_estimate.ipynb #21182cce
+def _spec(gpu: str) -> tuple[float, float, int]:
+    "`GPU_SPECS[gpu]`, or a `ConfigError` that lists the GPUs it knows."
+    if gpu not in GPU_SPECS: raise ConfigError(f'unknown gpu {gpu!r}; one of {", ".join(GPU_SPECS)}')
+    return GPU_SPECS[gpu]
+
 # %% ../nbs/09a_estimate.ipynb #44d9d38f
 def estimate_run(student: StudentConfig | Student, n_seeds: int, n_test: int,
                  loop: LoopConfig | None = None,       # None: the loop's defaults
@@ -136,9 +142,8 @@ def estimate_run(student: StudentConfig | Student, n_seeds: int, n_test: int,
                  reply_tokens: int = 200,              # tokens per teacher reply
                  wrong_share: float = 1 / 3) -> Estimate:   # share of seeds sent to the teacher per iteration (a guess)
     "Forecast peak GPU memory and time of a run from its configs, the models' shapes and the GPU's peak figures."
-    if gpu not in GPU_SPECS: raise ConfigError(f'unknown gpu {gpu!r}; one of {", ".join(GPU_SPECS)}')
     student, loop, t = getattr(student, 'cfg', student), loop or LoopConfig(), _on_gpu(teacher)
-    (flops, bw, _), seq = GPU_SPECS[gpu], min(seq_len, student.max_length)
+    (flops, bw, _), seq = _spec(gpu), min(seq_len, student.max_length)
     shape = lambda m, f: (shapes or {}).get(m) or model_shape(m, f)
     s, bits = shape(student.model, student.gguf_file), 4 if student.quantize else 16
     plan = _plan(loop, n_seeds, max(1, round(n_seeds * wrong_share)))
