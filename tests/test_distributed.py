@@ -25,6 +25,7 @@ def _run(tmp: Path, name: str, processes: int, extra: list[str] = ()) -> tuple[P
             '--iterations', '3', '--no-lora', '--lr', '3e-3', '--epochs', '8', '--min-steps', '0',
             '--batch-size', '7', '--eval-batch-size', '8', *extra]
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'TQDM_DISABLE': '1', 'AUDIT_UNDER': str(run),
+           'GLOO_SOCKET_IFNAME': 'lo',   # gloo on loopback: a machine whose host name does not resolve still works
            'AUDIT_LOG': str(tmp / f'{name}.writes')}
     launch = ([sys.executable, str(HERE / '_audited_cli.py')] if processes == 1 else
               [sys.executable, '-m', 'accelerate.commands.launch', '--config_file', str(CONFIG),

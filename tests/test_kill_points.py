@@ -2,10 +2,11 @@
 random file writes, and started again each time; the finished run folder must hold what an uninterrupted run with
 the same random seed holds, nothing lost and nothing added twice.
 
-Each attempt is a forked child of this process (no new interpreter, so a kill costs little): it builds the tiny
-demo and calls `run_loop`, which resumes from whatever the killed attempts left. The parent never runs torch itself,
-so the children start from a clean state."""
-import json, os, random, signal, time
+Each attempt is a child forked from a fork server (multiprocessing's 'forkserver': one clean, single-threaded process
+that has imported torch and the loop once, so a kill costs little), never from pytest itself, whose threads (servers,
+progress bars) may hold locks at the moment of a fork. It builds the tiny demo and calls `run_loop`, which resumes
+from whatever the killed attempts left."""
+import json, multiprocessing, os, random, signal, time
 from pathlib import Path
 import pytest
 
@@ -32,27 +33,30 @@ def _run(run_dir: Path, kill_at_write: int | None = None):
     run_loop(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg)
 
 
+_SERVER = multiprocessing.get_context('forkserver')
+_SERVER.set_forkserver_preload(['torch', 'llm2llm.demo', 'llm2llm.loop'])
+
+
+def _child(run_dir: Path, kill_at_write: int | None):
+    "An attempt's process: the loop, exit code 0 when it finished."
+    try:
+        _run(run_dir, kill_at_write)
+    except BaseException:
+        import traceback; traceback.print_exc()
+        os._exit(1)
+
+
 def _attempt(run_dir: Path, kill_after: float | None = None, kill_at_write: int | None = None) -> str:
-    "Fork a child that runs the loop; kill it after `kill_after` seconds. 'done', 'killed' or 'failed'."
-    pid = os.fork()
-    if pid == 0:   # the child: never returns into pytest
-        code = 1
-        try:
-            _run(run_dir, kill_at_write); code = 0
-        except BaseException:
-            import traceback; traceback.print_exc()
-        finally:
-            os._exit(code)
-    t0 = time.time()
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done: break
-        if kill_after is not None and time.time() - t0 > kill_after:
-            os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0); return 'killed'
-        assert time.time() - t0 < 300, 'an attempt hung'
-        time.sleep(0.01)
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL: return 'killed'
-    return 'done' if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else 'failed'
+    "Start a child that runs the loop; kill it after `kill_after` seconds. 'done', 'killed' or 'failed'."
+    p = _SERVER.Process(target=_child, args=(run_dir, kill_at_write))
+    p.start()
+    p.join(kill_after if kill_after is not None else 300)
+    if p.is_alive():
+        p.kill(); p.join()
+        assert kill_after is not None, 'an attempt hung (300 s)'
+        return 'killed'
+    if p.exitcode == -signal.SIGKILL: return 'killed'
+    return 'done' if p.exitcode == 0 else 'failed'
 
 
 def _snapshot(run_dir: Path) -> dict[str, str]:
