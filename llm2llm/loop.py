@@ -57,6 +57,7 @@ class _Step:
     times: dict = field(default_factory=dict)   # seconds per phase
     budget: int = 0                    # the evaluation's new tokens
     fit: dict = field(default_factory=dict)     # what the student's fit returned
+    dynamics: list = field(default_factory=list)  # and what it recorded of each example (`Student.dynamics`)
     on_seeds: tuple = ((), (), ())     # (answers, right, truncated) on the seeds
     on_test: tuple = ((), (), ())      # and on the test set
     wrong: list = field(default_factory=list)   # the error rule's flags
@@ -77,6 +78,7 @@ def _train(run: RunContext, it: _Step):
     run.emit('train', iteration=it.i, train_size=len(it.train))
     with _timed(it.times, 'train_seconds'):
         it.fit = run.student.fit(it.train, seed=run.cfg.seed + it.i, desc=f'iter {it.i} training')
+    it.dynamics = list(getattr(run.student, 'dynamics', []))   # before a rule's own fits (kfold) replace it
 
 # %% ../nbs/05b_loop.ipynb #34a0dc03
 def _evaluate(student, task: Task, exs: list[Example], desc: str,
@@ -102,17 +104,18 @@ def _assess(run: RunContext, it: _Step):
     with _timed(it.times, 'rule_seconds'):
         it.wrong = resolve_rule(run.cfg.error_rule)[1](
             run.student, run.task, run.seeds, *it.on_seeds[:2], train=it.train, seed=run.cfg.seed + it.i,
-            budget=it.budget, folds=run.cfg.folds, iteration=it.i)
+            budget=it.budget, folds=run.cfg.folds, share=run.cfg.hard_share, iteration=it.i)
 
 # %% ../nbs/05b_loop.ipynb #897efd65
 def _write_answers(run: RunContext, it: _Step):
-    "Write the iteration's pred_seed.jsonl and pred_test.jsonl."
+    "Write the iteration's pred_seed.jsonl, pred_test.jsonl and dynamics.jsonl."
     (sp, sr, st), (tp, tr, tt) = it.on_seeds, it.on_test
     write_jsonl(it.folder / Files.pred_seed, [
         {'id': e.id, 'prediction': p, 'right': r, 'error': w, 'truncated': t, 'target': e.target}
         for e, p, r, w, t in zip(run.seeds, sp, sr, it.wrong, st)])
     write_jsonl(it.folder / Files.pred_test, [{'id': e.id, 'prediction': p, 'right': r, 'truncated': t,
                                                'target': e.target} for e, p, r, t in zip(run.test, tp, tr, tt)])
+    write_jsonl(it.folder / Files.dynamics, it.dynamics)
 
 # %% ../nbs/05b_loop.ipynb #7df4b07b
 def _ask(run: RunContext, it: _Step):

@@ -11,9 +11,9 @@ from .core import ConfigError
 from .records import Example
 
 # %% auto #0
-__all__ = ['ErrorRule', 'ERROR_RULES', 'METHODS', 'register_rule', 'wrong_answer', 'low_confidence', 'kfold', 'describe', 'Ask',
-           'Method', 'register_method', 'llm2llm', 'plain', 'random_seeds', 'augment_all', 'oneshot', 'resolve_rule',
-           'resolve_method', 'LoopConfig', 'check_loop']
+__all__ = ['ErrorRule', 'ERROR_RULES', 'METHODS', 'register_rule', 'wrong_answer', 'low_confidence', 'kfold', 'data_map',
+           'hard_to_learn', 'describe', 'Ask', 'Method', 'register_method', 'llm2llm', 'plain', 'random_seeds',
+           'augment_all', 'oneshot', 'resolve_rule', 'resolve_method', 'LoopConfig', 'check_loop']
 
 # %% ../nbs/05_methods.ipynb #52068f3e
 ErrorRule = Callable[..., list[bool]]  # (student, task, seeds, predictions, right, **context) -> wrong flags
@@ -70,6 +70,35 @@ def kfold(student, task, seeds, predictions, right, *, train, seed, budget, fold
                                  max_new_tokens=budget, return_truncated=True)[0]
         for j, p in zip(idx, preds): wrong[j] = not task.judge(p, seeds[j])
     return wrong
+
+# %% ../nbs/05_methods.ipynb #9beb08ba
+def data_map(dynamics: list[dict]) -> dict[str, dict]:
+    "Per example id, from `Student.dynamics`: confidence, variability, forgetting events, epoch learned for good."
+    out = {}
+    for d in dynamics:
+        ps, ok = [math.exp(x) for x in d['logprob']], d['learned']
+        mean = sum(ps) / len(ps) if ps else 0.0
+        stays = next((e for e in range(len(ok)) if all(ok[e:])), None) if ok and ok[-1] else None
+        spread = math.sqrt(sum((p - mean) ** 2 for p in ps) / len(ps)) if ps else 0.0
+        out[d['id']] = {'confidence': mean, 'variability': spread,
+                        'forgotten': sum(a and not b for a, b in zip(ok, ok[1:])), 'learned_at': stays}
+    return out
+
+
+# %% ../nbs/05_methods.ipynb #de969cc0
+@register_rule('dynamics')
+def hard_to_learn(student, task, seeds, predictions, right, *, share: float = 0.25, **_) -> list[bool]:
+    "A seed is an error when answered wrong, forgotten in training, or among the `hard_share` least confident in it."
+    if not getattr(student, 'dynamics', None):
+        raise ConfigError('the dynamics rule reads what the last fit recorded (Student.dynamics): '
+                          'this student has none')
+    m = data_map(student.dynamics)
+    missing = [e.id for e in seeds if e.id not in m]
+    if missing: raise ConfigError(f'the last fit did not train on seed {missing[0]!r}: no dynamics to judge it by')
+    by_confidence = sorted(range(len(seeds)), key=lambda j: (m[seeds[j].id]['confidence'], j))
+    hard = set(by_confidence[:math.ceil(share * len(seeds))])
+    return [not r or m[e.id]['forgotten'] > 0 or j in hard for j, (e, r) in enumerate(zip(seeds, right))]
+
 
 # %% ../nbs/05_methods.ipynb #167fedd5
 def describe(fn) -> str:
@@ -184,6 +213,7 @@ class LoopConfig:
     error_rule: Literal[tuple(ERROR_RULES)] | ErrorRule = 'wrong'   # which seeds count as errors (the paper's: wrong)
     method: Literal[tuple(METHODS)] | Callable = 'llm2llm'          # what the teacher is asked about (the paper's)
     folds: int = 5                 # the kfold error rule: seeds split into this many folds, one extra training each
+    hard_share: float = 0.25       # the dynamics error rule: this share of the seeds, the least confident in training
     oneshot_total: int | None = None  # oneshot: examples to ask for in its one round (None: k per wrong seed)
     counts: str | None = None      # random: seeds to draw in each iteration, e.g. '12,7' (None: as many as are wrong)
     show_prediction: bool = False  # show the teacher the student's wrong answer (not in the paper)
@@ -201,6 +231,8 @@ def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
     if rule == 'kfold' and not from_base:
         raise ConfigError('the kfold rule trains its own students between iterations, so it cannot continue '
                           'training (from_base=False); use error_rule "wrong" or "low_confidence" with it')
+    if not 0 <= cfg.hard_share <= 1:
+        raise ConfigError(f'hard_share is a share of the seeds, from 0 to 1; got {cfg.hard_share}')
     if cfg.oneshot_total is not None and cfg.oneshot_total < 1: raise ConfigError('oneshot_total must be >= 1')
     if cfg.counts is not None:
         if cfg.method != 'random': raise ConfigError(f"counts goes with method 'random', not {cfg.method!r}")

@@ -25,6 +25,7 @@ class Files:
     run, summary, config, seed, test = 'run.json', 'metrics.json', 'config.toml', 'seed.jsonl', 'test.jsonl'
     train, pred_seed, pred_test = 'train.jsonl', 'pred_seed.jsonl', 'pred_test.jsonl'   # in each iteration's folder
     generated, rejected, metrics = 'generated.jsonl', 'rejected.jsonl', 'metrics.json'
+    dynamics = 'dynamics.jsonl'   # per example of train.jsonl: its answer's log-probability and learned, per epoch
     accuracy = 'accuracy.png'   # the accuracy plot the command line redraws after every iteration
 
 # %% ../nbs/05a_runs.ipynb #30089fd8
@@ -130,6 +131,7 @@ class RunView:
     test: list[dict] = field(default_factory=list)
     conf: dict = field(default_factory=dict)   # its run.json
     stop_reason: str = 'unfinished'            # 'finished', 'no_errors', or 'unfinished' (still running, or killed)
+    dynamics: list[list[dict]] = field(default_factory=list)   # per iteration: `Student.dynamics` of its fit
 
     @property
     def iterations(self) -> list[int]: return [m.iteration for m in self.metrics]
@@ -155,14 +157,14 @@ def load_run(run_dir, answers: bool = True) -> RunView:
     read = lambda name: [_jsonl(x / name) for x in d]
     return RunView(run, metrics, read(Files.pred_seed), read(Files.pred_test), read(Files.train),
                    read(Files.generated), _jsonl(run / Files.test) if answers else [], conf,
-                   _stop_reason(run, conf, len(metrics)))
+                   _stop_reason(run, conf, len(metrics)), read(Files.dynamics))
 
 # %% ../nbs/05a_runs.ipynb #94360d9d
 @patch
 def upto(self: RunView, k: int) -> RunView:
     "The run as it was after its first `k` iterations."
     return replace(self, metrics=self.metrics[:k], seed_preds=self.seed_preds[:k], test_preds=self.test_preds[:k],
-                   train=self.train[:k], generated=self.generated[:k])
+                   train=self.train[:k], generated=self.generated[:k], dynamics=self.dynamics[:k])
 
 # %% ../nbs/05a_runs.ipynb #8c8f9312
 def _fingerprint(examples: list[Example]) -> str:
@@ -200,7 +202,8 @@ def _flat(d: dict, pre: str = '') -> dict:
     for k, v in d.items(): out.update(_flat(v, f'{pre}{k}.') if isinstance(v, dict) else {f'{pre}{k}': v})
     return out
 
-_ADDED: dict = {}   # 'section.field' -> the value that does what runs of this format recorded before the field
+_ADDED: dict = {   # 'section.field' -> the value that does what runs of this format recorded before the field
+    'loop.hard_share': 0.25}   # the dynamics rule's share came with the rule: older runs could not use it
 
 def check_same(old: dict, new: dict, path):
     "Raise `RunMismatch` unless `old`, the run.json found in `path`, records the same run as `new`."

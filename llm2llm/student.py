@@ -9,7 +9,7 @@ from typing import Iterator
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from .core import patch, ConfigError, Progress
-from .distributed import check_launch, start, is_main, my_batches, gather_in_order
+from .distributed import check_launch, start, is_main, my_batches, gather_in_order, gather_json
 from .generation import generate_batched
 from .models import StudentConfig, load_tokenizer, load_model, default_device, mixed_precision
 from .records import Example
@@ -31,6 +31,7 @@ class Student:
         self._base_state = None if cfg.lora else {k: v.detach().to('cpu', copy=True)
                                                   for k, v in self.model.state_dict().items()}
         self.fits = 0
+        self.dynamics = []     # per example of the last fit: what training made of its answer, epoch by epoch
         self.progress = None   # None: tqdm bars; or a callable(desc, done, total) that gets the progress instead
 
 # %% ../nbs/03b_student.ipynb #5a3b9a5f
@@ -118,19 +119,23 @@ def _optimizer(model, cfg: StudentConfig, total: int):
 # %% ../nbs/03b_student.ipynb #533641ce
 def _step(model, batch: dict, acc, opt, sched,
           tokens: int | None = None,  # the target tokens of the whole batch, when this process has a part of it
-          ) -> float:
-    "One forward and backward pass on `batch`, and an optimizer step if `acc` has accumulated enough; the loss."
+          ) -> tuple[float, tuple[list[float], list[bool]]]:
+    "One forward and backward pass on `batch`, an optimizer step if `acc` has accumulated enough; the loss, row stats."
     with acc.accumulate(model):
         batch = {k: v.to(acc.device) for k, v in batch.items()}
-        if tokens is None: loss = model(**batch).loss
-        else: loss = _part_loss(model, batch, tokens)
+        if tokens is None: out = model(**batch); loss = out.loss
+        else:
+            out = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'])
+            loss = _part_loss(out.logits, batch['labels'], tokens)
+        stats = _row_stats(out.logits.detach(), batch['labels'])   # before the step: what this batch met
         acc.backward(loss if tokens is None else loss * acc.num_processes)  # DDP averages the processes' gradients
         opt.step()                                  # accelerate skips it until `grad_accum` passes are in
         if acc.sync_gradients and not acc.optimizer_step_was_skipped:
             sched.step()                            # the schedule counts optimizer steps taken, not passes, nor the
                                                     # steps fp16's loss scaler skipped (inf/nan gradients)
         opt.zero_grad()
-    return loss.item() if tokens is None else acc.reduce(loss.detach(), 'sum').item()
+    return (loss.item() if tokens is None else acc.reduce(loss.detach(), 'sum').item()), stats
+
 
 # %% ../nbs/03b_student.ipynb #a179f540
 def _my_part(batch: list[tuple[list[int], list[int]]], rank: int, n: int) -> list[tuple[list[int], list[int]]]:
@@ -142,37 +147,64 @@ def _target_tokens(batch: list[tuple[list[int], list[int]]]) -> int:
     return sum(sum(t != -100 for t in labels[1:]) for _, labels in batch)
 
 # %% ../nbs/03b_student.ipynb #abe82ef4
-def _part_loss(model, batch: dict, tokens: int) -> torch.Tensor:
-    "The summed cross-entropy of `batch`'s target tokens, divided by `tokens` (those of the whole batch)."
-    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask']).logits[:, :-1].float()
-    labels = batch['labels'][:, 1:]
+def _part_loss(logits: torch.Tensor, labels: torch.Tensor, tokens: int) -> torch.Tensor:
+    "The summed cross-entropy of the target tokens (`labels`) under `logits`, divided by `tokens` (the whole batch's)."
+    logits, labels = logits[:, :-1].float(), labels[:, 1:]
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
                                              ignore_index=-100, reduction='sum') / tokens
 
+
+# %% ../nbs/03b_student.ipynb #6afa10c6
+def _row_stats(logits: torch.Tensor, labels: torch.Tensor) -> tuple[list[float], list[bool]]:
+    "Per row: the mean log-probability of its target tokens under `logits`, and whether greedy picks all of them."
+    logits, labels = logits[:, :-1], labels[:, 1:]
+    keep = labels != -100
+    picked = logits[keep].float()
+    lp = torch.log_softmax(picked, -1).gather(-1, labels[keep].unsqueeze(-1)).squeeze(-1)
+    rows, n = keep.nonzero()[:, 0], keep.sum(1).clamp(min=1)
+    mean = torch.zeros(len(labels), device=lp.device).index_add_(0, rows, lp) / n
+    misses = torch.zeros(len(labels), device=lp.device).index_add_(0, rows, (picked.argmax(-1) != labels[keep]).float())
+    return mean.tolist(), (misses == 0).tolist()
+
+
 # %% ../nbs/03b_student.ipynb #5d82df46
 @patch
-def _train(self: Student, model, data: list, total: int, g: torch.Generator, desc: str) -> list[float]:
-    "Train `model` for `total` optimizer steps over shuffles of `data` drawn from `g`; the mean loss of each epoch."
+def _train(self: Student, model, data: list, total: int, g: torch.Generator, desc: str) -> tuple[list[float], list]:
+    """Train `model` for `total` optimizer steps over shuffles of `data` drawn from `g`; each epoch's mean loss, and
+    this process's (epoch, example index, log-probability, learned) for each example it met."""
     from accelerate import Accelerator
     opt, sched = _optimizer(model, self.cfg, total)
     cap = torch.cuda.get_device_capability(self.device) if self.device.type == 'cuda' else None
     acc = Accelerator(gradient_accumulation_steps=self.cfg.grad_accum, cpu=self.device.type == 'cpu',
                       mixed_precision=mixed_precision(self.cfg, self.device.type, cap))
     model, opt = acc.prepare(model, opt)
-    epoch_losses, step, n, r = [], 0, acc.num_processes, acc.process_index
+    epoch_losses, met, step, n, r = [], [], 0, acc.num_processes, acc.process_index
     with Progress(total, desc, self.progress, disable=not acc.is_local_main_process) as bar:
         while step < total:
             losses = []
-            for batch in _shuffled(data, self.cfg.batch_size, g):
+            for idx in _shuffled(range(len(data)), self.cfg.batch_size, g):
+                batch = [data[i] for i in idx]
                 part, tokens = (batch, None) if n == 1 else (_my_part(batch, r, n), _target_tokens(batch))
-                losses.append(_step(model, _collate(part, self.tok.pad_token_id), acc, opt, sched, tokens))
+                loss, (lp, learned) = _step(model, _collate(part, self.tok.pad_token_id), acc, opt, sched, tokens)
+                met += [(len(epoch_losses), i, x, y) for i, x, y in zip(idx[r::n], lp, learned)]
+                losses.append(loss)
                 if not acc.sync_gradients: continue
                 step += 1; bar.update(1, epoch=len(epoch_losses) + 1, loss=f'{losses[-1]:.3f}')
                 if step >= total: break
             epoch_losses.append(sum(losses) / len(losses))
     self.model = acc.unwrap_model(model)
     self.model.eval()
-    return epoch_losses
+    return epoch_losses, met
+
+
+# %% ../nbs/03b_student.ipynb #dc26a3b1
+def _dynamics(examples: list[Example], met: list, epochs: int) -> list[dict]:
+    "Per example of a fit, in order: its id, and its log-probability and learned flag at each epoch that met it."
+    seen = [[None] * epochs for _ in examples]
+    for epoch, i, lp, learned in met: seen[i][epoch] = (round(lp, 5), learned)
+    return [{'id': e.id, 'logprob': [s[0] for s in row if s], 'learned': [s[1] for s in row if s]}
+            for e, row in zip(examples, seen)]
+
 
 # %% ../nbs/03b_student.ipynb #f8a04bff
 def train_steps(cfg: StudentConfig, n_examples: int) -> int:
@@ -190,9 +222,11 @@ def fit(self: Student, examples: list[Example], seed: int | None = None, desc: s
     model = self._start_fit()
     data, g = [self.encode(e) for e in examples], torch.Generator().manual_seed(seed)
     total = train_steps(self.cfg, len(data))
-    losses = self._train(model, data, total, g, desc)
+    losses, met = self._train(model, data, total, g, desc)
+    self.dynamics = _dynamics(examples, [m for part in gather_json(met) for m in part], len(losses))
     return {'train_loss_first_epoch': losses[0], 'train_loss_last_epoch': losses[-1],
             'steps': total, 'epochs': len(losses), 'examples': len(examples)}
+
 
 # %% ../nbs/03b_student.ipynb #73501534
 @patch
