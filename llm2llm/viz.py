@@ -10,11 +10,12 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-from .runs import RunView, IterationRecord, load_run, read_record
+from .runs import RunView, IterationRecord, Files, load_run, read_record
+from .methods import data_map
 
 # %% auto #0
 __all__ = ['plot_accuracy', 'error_shift', 'plot_error_shift', 'plot_seed_grid', 'error_rates', 'plot_error_rates',
-           'plot_composition', 'confusion_shift', 'plot_confusion_shift']
+           'plot_composition', 'confusion_shift', 'plot_confusion_shift', 'plot_data_map']
 
 # %% ../nbs/06_viz.ipynb #ed16f783
 def _view(run) -> RunView:
@@ -276,3 +277,35 @@ def plot_confusion_shift(run, i: int | None = None, title: str | None = None):
     fig.colorbar(im, ax=ax, label='change in wrong answers', shrink=0.8)
     fig.tight_layout(); plt.close(fig)
     return fig
+
+# %% ../nbs/06_viz.ipynb #04030b60
+def plot_data_map(run, i: int | None = None,  # the iteration; None: the last
+                  title: str | None = None):
+    "Each seed at its variability (x) and confidence (y) during iteration `i`'s fit; colour: right or wrong after it."
+    rv = _view(run)
+    i = len(rv.seed_preds) - 1 if i is None else i
+    dmap = data_map(rv.dynamics[i]) if i < len(rv.dynamics) else {}
+    pts = [(dmap[p['id']], p) for p in rv.seed_preds[i] if p['id'] in dmap]
+    if not pts: raise ValueError(f'iteration {rv.iterations[i]} of {rv.path} has no training dynamics '
+                                 f'({Files.dynamics}): it was run before they were recorded')
+    fig, ax = plt.subplots(figsize=(5.6, 4.6))
+    for right, col, name in ((True, _BLUE, 'right after training'), (False, _VERMILLION, 'wrong after training')):
+        for forgot, mark in ((False, 'o'), (True, '^')):
+            sel = [d for d, p in pts if p['right'] == right and bool(d['forgotten']) == forgot]
+            ax.scatter([d['variability'] for d in sel], [d['confidence'] for d in sel], s=30, c=col, marker=mark,
+                       alpha=0.8, lw=0, label=f"{name}{', forgotten once learned' if forgot else ''}" if sel else None)
+    picked = [d for d, p in pts if p['error']]
+    rule = rv.metrics[i].error_rule or 'its error rule'
+    ax.scatter([d['variability'] for d in picked], [d['confidence'] for d in picked], s=110, facecolors='none',
+               edgecolors='black', lw=1, label=f'picked by {rule!r} ({len(picked)})')
+    for x, y, text, ha, va in ((0.02, 0.98, 'easy to learn', 'left', 'top'), (0.02, 0.02, 'hard to learn', 'left',
+                               'bottom'), (0.98, 0.5, 'ambiguous', 'right', 'center')):
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize='small', color='gray', style='italic')
+    ax.set(xlabel="variability (sd of the gold answer's probability over epochs)",
+           ylabel='confidence (mean probability)',
+           ylim=(-0.04, 1.04), title=title or f'Data map of the seeds, iteration {rv.iterations[i]}')
+    ax.set_xlim(left=0)
+    _legend_below(ax, ncol=2)
+    fig.tight_layout(); plt.close(fig)
+    return fig
+

@@ -17,7 +17,8 @@ from .models import StudentConfig
 from .student import Student
 from .runs import Files, RunView, load_run, finished_iterations
 from .loop import LoopConfig, run_loop
-from .viz import plot_accuracy, plot_error_shift, plot_seed_grid, plot_error_rates, plot_composition
+from .viz import plot_accuracy, plot_error_shift, plot_seed_grid, plot_error_rates, plot_composition, \
+    plot_data_map
 
 # %% auto #0
 __all__ = ['wrong_table', 'flipped_table', 'LoopStepper']
@@ -37,7 +38,8 @@ def _note(text: str) -> bytes:
 
 # %% ../nbs/08_widgets.ipynb #1e73dd5d
 _PLOTS = {'accuracy': plot_accuracy, 'error shift': plot_error_shift, 'seeds': plot_seed_grid,
-          'errors per label': plot_error_rates, 'training data': plot_composition}
+          'errors per label': plot_error_rates, 'training data': plot_composition,
+          'data map': plot_data_map}
 
 # %% ../nbs/08_widgets.ipynb #4dcf036b
 def _text(task: Task, ex) -> str:
@@ -161,8 +163,9 @@ def show(self: LoopStepper, k: int | None):
     if k is None: return
     rv = self.rv.upto(k + 1)
     for name, plot in _PLOTS.items():
-        empty = name == 'error shift' and k == 0
-        self.images[name].value = _note('Errors can only shift from iteration 1 on.') if empty else _png(plot(rv))
+        why = ('Errors can only shift from iteration 1 on.' if name == 'error shift' and k == 0 else
+               'This iteration recorded no training dynamics.' if name == 'data map' and not rv.dynamics[k:] else None)
+        self.images[name].value = _note(why) if why else _png(plot(rv))
     self.wrong.value = wrong_table(self.task, self.seeds, rv, k)
     self.flipped.value = flipped_table(self.task, self.seeds, rv, k)
 
