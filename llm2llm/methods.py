@@ -71,7 +71,7 @@ def kfold(student, task, seeds, predictions, right, *, train, seed, budget, fold
         for j, p in zip(idx, preds): wrong[j] = not task.judge(p, seeds[j])
     return wrong
 
-# %% ../nbs/05_methods.ipynb #edb3f053
+# %% ../nbs/05_methods.ipynb #b92a90b1
 def data_map(dynamics: list[dict]) -> dict[str, dict]:
     "Per example id, from `Student.dynamics`: confidence, variability, forgetting events, epoch learned for good."
     out = {}
@@ -85,7 +85,7 @@ def data_map(dynamics: list[dict]) -> dict[str, dict]:
     return out
 
 
-# %% ../nbs/05_methods.ipynb #fd8c733c
+# %% ../nbs/05_methods.ipynb #5b5cfb50
 @register_rule('dynamics')
 def hard_to_learn(student, task, seeds, predictions, right, *, share: float = 0.25, **_) -> list[bool]:
     "A seed is an error when answered wrong, forgotten in training, or among the `hard_share` least confident in it."

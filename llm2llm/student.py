@@ -154,7 +154,7 @@ def _part_loss(logits: torch.Tensor, labels: torch.Tensor, tokens: int) -> torch
                                              ignore_index=-100, reduction='sum') / tokens
 
 
-# %% ../nbs/03b_student.ipynb #0c16d6b9
+# %% ../nbs/03b_student.ipynb #080c7235
 def _row_stats(logits: torch.Tensor, labels: torch.Tensor) -> tuple[list[float], list[bool]]:
     "Per row: the mean log-probability of its target tokens under `logits`, and whether greedy picks all of them."
     logits, labels = logits[:, :-1], labels[:, 1:]
@@ -197,7 +197,7 @@ def _train(self: Student, model, data: list, total: int, g: torch.Generator, des
     return epoch_losses, met
 
 
-# %% ../nbs/03b_student.ipynb #abcec6be
+# %% ../nbs/03b_student.ipynb #a4ff708b
 def _dynamics(examples: list[Example], met: list, epochs: int) -> list[dict]:
     "Per example of a fit, in order: its id, and its log-probability and learned flag at each epoch that met it."
     seen = [[None] * epochs for _ in examples]
