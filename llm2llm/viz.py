@@ -278,6 +278,16 @@ def plot_confusion_shift(run, i: int | None = None, title: str | None = None):
     fig.tight_layout(); plt.close(fig)
     return fig
 
+# %% ../nbs/06_viz.ipynb #dc1c63b7
+def _map_points(ax, pts: list[tuple[dict, dict]]):
+    "Draw each (data-map entry, prediction) of `pts`: blue right, vermillion wrong, triangles for forgotten."
+    for right, col, name in ((True, _BLUE, 'right after training'), (False, _VERMILLION, 'wrong after training')):
+        for forgot, mark in ((False, 'o'), (True, '^')):
+            sel = [d for d, p in pts if p['right'] == right and bool(d['forgotten']) == forgot]
+            ax.scatter([d['variability'] for d in sel], [d['confidence'] for d in sel], s=30, c=col, marker=mark,
+                       alpha=0.8, lw=0, label=f"{name}{', forgotten once learned' if forgot else ''}" if sel else None)
+
+
 # %% ../nbs/06_viz.ipynb #04030b60
 def plot_data_map(run, i: int | None = None,  # the iteration; None: the last
                   title: str | None = None):
@@ -289,11 +299,7 @@ def plot_data_map(run, i: int | None = None,  # the iteration; None: the last
     if not pts: raise ValueError(f'iteration {rv.iterations[i]} of {rv.path} has no training dynamics '
                                  f'({Files.dynamics}): it was run before they were recorded')
     fig, ax = plt.subplots(figsize=(5.6, 4.6))
-    for right, col, name in ((True, _BLUE, 'right after training'), (False, _VERMILLION, 'wrong after training')):
-        for forgot, mark in ((False, 'o'), (True, '^')):
-            sel = [d for d, p in pts if p['right'] == right and bool(d['forgotten']) == forgot]
-            ax.scatter([d['variability'] for d in sel], [d['confidence'] for d in sel], s=30, c=col, marker=mark,
-                       alpha=0.8, lw=0, label=f"{name}{', forgotten once learned' if forgot else ''}" if sel else None)
+    _map_points(ax, pts)
     picked = [d for d, p in pts if p['error']]
     rule = rv.metrics[i].error_rule or 'its error rule'
     ax.scatter([d['variability'] for d in picked], [d['confidence'] for d in picked], s=110, facecolors='none',
