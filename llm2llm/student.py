@@ -9,6 +9,7 @@ from typing import Iterator
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from .core import patch, ConfigError, Progress
+from .dynamics import row_stats, per_example
 from .distributed import check_launch, start, is_main, my_batches, gather_in_order, gather_json
 from .generation import generate_batched
 from .models import StudentConfig, load_tokenizer, load_model, default_device, mixed_precision
@@ -116,6 +117,16 @@ def _optimizer(model, cfg: StudentConfig, total: int):
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     return opt, get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup * total), total)
 
+# %% ../nbs/03b_student.ipynb #d18ff61d
+@patch
+def _accelerator(self: Student):
+    "An `accelerate.Accelerator` for a fit: this student's device, its `grad_accum`, fp16 autocast where it needs one."
+    from accelerate import Accelerator
+    cap = torch.cuda.get_device_capability(self.device) if self.device.type == 'cuda' else None
+    return Accelerator(gradient_accumulation_steps=self.cfg.grad_accum, cpu=self.device.type == 'cpu',
+                       mixed_precision=mixed_precision(self.cfg, self.device.type, cap))
+
+
 # %% ../nbs/03b_student.ipynb #533641ce
 def _step(model, batch: dict, acc, opt, sched,
           tokens: int | None = None,  # the target tokens of the whole batch, when this process has a part of it
@@ -127,7 +138,7 @@ def _step(model, batch: dict, acc, opt, sched,
         else:
             out = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'])
             loss = _part_loss(out.logits, batch['labels'], tokens)
-        stats = _row_stats(out.logits.detach(), batch['labels'])   # before the step: what this batch met
+        stats = row_stats(out.logits.detach(), batch['labels'])   # before the step: what this batch met
         acc.backward(loss if tokens is None else loss * acc.num_processes)  # DDP averages the processes' gradients
         opt.step()                                  # accelerate skips it until `grad_accum` passes are in
         if acc.sync_gradients and not acc.optimizer_step_was_skipped:
@@ -154,29 +165,12 @@ def _part_loss(logits: torch.Tensor, labels: torch.Tensor, tokens: int) -> torch
                                              ignore_index=-100, reduction='sum') / tokens
 
 
-# %% ../nbs/03b_student.ipynb #080c7235
-def _row_stats(logits: torch.Tensor, labels: torch.Tensor) -> tuple[list[float], list[bool]]:
-    "Per row: the mean log-probability of its target tokens under `logits`, and whether greedy picks all of them."
-    logits, labels = logits[:, :-1], labels[:, 1:]
-    keep = labels != -100
-    picked = logits[keep].float()
-    lp = torch.log_softmax(picked, -1).gather(-1, labels[keep].unsqueeze(-1)).squeeze(-1)
-    rows, n = keep.nonzero()[:, 0], keep.sum(1).clamp(min=1)
-    mean = torch.zeros(len(labels), device=lp.device).index_add_(0, rows, lp) / n
-    misses = torch.zeros(len(labels), device=lp.device).index_add_(0, rows, (picked.argmax(-1) != labels[keep]).float())
-    return mean.tolist(), (misses == 0).tolist()
-
-
 # %% ../nbs/03b_student.ipynb #5d82df46
 @patch
 def _train(self: Student, model, data: list, total: int, g: torch.Generator, desc: str) -> tuple[list[float], list]:
     """Train `model` for `total` optimizer steps over shuffles of `data` drawn from `g`; each epoch's mean loss, and
     this process's (epoch, example index, log-probability, learned) for each example it met."""
-    from accelerate import Accelerator
-    opt, sched = _optimizer(model, self.cfg, total)
-    cap = torch.cuda.get_device_capability(self.device) if self.device.type == 'cuda' else None
-    acc = Accelerator(gradient_accumulation_steps=self.cfg.grad_accum, cpu=self.device.type == 'cpu',
-                      mixed_precision=mixed_precision(self.cfg, self.device.type, cap))
+    opt, sched, acc = *_optimizer(model, self.cfg, total), self._accelerator()
     model, opt = acc.prepare(model, opt)
     epoch_losses, met, step, n, r = [], [], 0, acc.num_processes, acc.process_index
     with Progress(total, desc, self.progress, disable=not acc.is_local_main_process) as bar:
@@ -197,15 +191,6 @@ def _train(self: Student, model, data: list, total: int, g: torch.Generator, des
     return epoch_losses, met
 
 
-# %% ../nbs/03b_student.ipynb #a4ff708b
-def _dynamics(examples: list[Example], met: list, epochs: int) -> list[dict]:
-    "Per example of a fit, in order: its id, and its log-probability and learned flag at each epoch that met it."
-    seen = [[None] * epochs for _ in examples]
-    for epoch, i, lp, learned in met: seen[i][epoch] = (round(lp, 5), learned)
-    return [{'id': e.id, 'logprob': [s[0] for s in row if s], 'learned': [s[1] for s in row if s]}
-            for e, row in zip(examples, seen)]
-
-
 # %% ../nbs/03b_student.ipynb #f8a04bff
 def train_steps(cfg: StudentConfig, n_examples: int) -> int:
     "The optimizer steps of a fit on `n_examples`: `max_steps`, else `epochs` passes but at least `min_steps`."
@@ -223,7 +208,7 @@ def fit(self: Student, examples: list[Example], seed: int | None = None, desc: s
     data, g = [self.encode(e) for e in examples], torch.Generator().manual_seed(seed)
     total = train_steps(self.cfg, len(data))
     losses, met = self._train(model, data, total, g, desc)
-    self.dynamics = _dynamics(examples, [m for part in gather_json(met) for m in part], len(losses))
+    self.dynamics = per_example(examples, [m for part in gather_json(met) for m in part], len(losses))
     return {'train_loss_first_epoch': losses[0], 'train_loss_last_epoch': losses[-1],
             'steps': total, 'epochs': len(losses), 'examples': len(examples)}
 
