@@ -323,7 +323,7 @@ def _cmd_report(a: argparse.Namespace):
     try: rep = write_report(a.runs, out)
     except FileNotFoundError as e: raise ConfigError(str(e)) from None
     print(rep.markdown())
-    print(f'wrote {out}/report.md and {out}/report.png')
+    print(f'wrote {out}/report.md, {out}/report.png' + (f' and {out}/verdicts.png' if rep.verdicts else ''))
 
 # %% ../nbs/07_cli.ipynb #38dd780c
 _USER_ERRORS = (DataError, ModelNotFound, RunMismatch, TeacherError, ConfigError)

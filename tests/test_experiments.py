@@ -90,6 +90,11 @@ def test_controls_repeats_match_and_report(cli, tmp_path):
     assert [l.split('**')[1] for l in rows] == ['llm2llm', 'all', 'plain', 'random'], r.stdout
     assert ' ± ' in rows[0] and ' ± ' in rows[2] and 'No plain fine-tuning baseline' not in r.stdout
     assert (study / 'report/report.png').stat().st_size > 1000
+    # a verdict per comparison with LLM2LLM: two repeats are too few, so none is given, and the note says why
+    verdicts = [l for l in r.stdout.splitlines() if l.startswith('| llm2llm − ')]
+    assert [l.split(' | ')[0] for l in verdicts] == ['| llm2llm − all', '| llm2llm − plain', '| llm2llm − random']
+    assert all(l.endswith('| **no verdict** |') for l in verdicts), verdicts
+    assert 'Run both with `--repeats 3`' in r.stdout and (study / 'report/verdicts.png').stat().st_size > 1000
     assert (study / 'report/report.md').read_text() == r.stdout.split('\nwrote ')[0].rstrip('\n') + '\n'
 
 
