@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #88eb409c
 from __future__ import annotations
-import argparse, dataclasses, inspect, io, json, logging, re, sys, tokenize, types, typing
+import argparse, dataclasses, inspect, io, json, logging, re, sys, time, tokenize, types, typing
 from pathlib import Path
 from .core import ConfigError
 from .records import DataError, report_overlap, write_jsonl, atomic_write
@@ -13,10 +13,11 @@ from .loaders import DATASETS, load_task_data, gsm8k_slice
 from .models import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
 from .llm_teachers import Sampling, TeacherConfig, TeacherError
 from .teachers import make_teacher
-from .runs import Files, RunMismatch, load_metrics, repeat_dir
+from .runs import Files, RunMismatch, load_metrics, load_run, repeat_dir
 from .methods import LoopConfig, ERROR_RULES, METHODS, describe, resolve_method
 from .loop import LoopResult
-from .demo import DemoConfig, DEMO_STUDENT, demo_dir, demo_setup, run_and_report
+from .demo import (DemoConfig, DEMO_STUDENT, DEMO_LOOP, demo_dir, demo_setup, run_and_report, run_control,
+                          control_dir, control_config, verdict_lines)
 from .config import read_config, to_toml, merge
 from .report import write_report
 from .distributed import start, is_main, barrier, MainProcessFailed
@@ -85,7 +86,7 @@ _LOOP, _TEACHER, _SAMPLING = (LoopConfig, '', ()), (TeacherConfig, 'teacher-', (
 _DEMO_STUDENT = (StudentConfig, '', ('model', 'gguf_file', 'seed'))   # the demo picks its own model
 _RUN_STUDENT = (StudentConfig, '', ('model', 'seed'))                  # `run` has its own --model
 
-def _add_shared(p: argparse.ArgumentParser, student: tuple, **student_kw):
+def _add_shared(p: argparse.ArgumentParser, student: tuple, loop_defaults: dict | None = None, **student_kw):
     "A config file, the loop's, the student's and the teacher's flags, repeats, matching, and --quiet."
     p.add_argument('config', nargs='?', metavar='CONFIG.toml',
                    help='a TOML file of settings (sections [loop], [student], ...); flags given beside it win')
@@ -96,7 +97,7 @@ def _add_shared(p: argparse.ArgumentParser, student: tuple, **student_kw):
     g.add_argument('--match', metavar='RUN_DIR', help="a finished run to match: 'plain' trains as many optimizer "
                    "steps as its last iteration, 'random' asks about as many seeds in each iteration, 'oneshot' "
                    'asks for as many examples as it trained on (RUN_DIR/seed-N for repeats, when there)')
-    _add_config(p, *_LOOP, note=_plugins())
+    _add_config(p, *_LOOP, defaults=loop_defaults, note=_plugins())
     _add_config(p, *student, **student_kw)
     _add_config(p, *_TEACHER); _add_config(p, *_SAMPLING)
     p.add_argument('--quiet', action='store_true', default=None, help='print nothing but errors')
@@ -106,7 +107,7 @@ def _demo_parser(sub):
     "The `demo` command's flags."
     d = sub.add_parser('demo', help='run LLM2LLM offline on a CPU (SmolLM2-135M + simulated teacher)')
     _add_config(d, DemoConfig)
-    _add_shared(d, _DEMO_STUDENT, defaults=DEMO_STUDENT,
+    _add_shared(d, _DEMO_STUDENT, DEMO_LOOP, defaults=DEMO_STUDENT,
                 note="Defaults: the demo's SmolLM2 settings; with --tiny, the tiny model's own.")
 
 # %% ../nbs/07_cli.ipynb #10ae767f
@@ -232,20 +233,28 @@ def _config_text(cmd: str, s: dict, loop: LoopConfig, student: StudentConfig, ru
 
 # %% ../nbs/07_cli.ipynb #6d6e6b1a
 def _cmd_demo(a: argparse.Namespace) -> list[LoopResult]:
-    "`llm2llm demo`: once, or once per random seed."
-    s, out = _resolve(a, 'demo'), []
+    "`llm2llm demo`: once, or once per random seed; each with retraining alone beside it, then the verdict."
+    s, out, pairs, t0 = _resolve(a, 'demo'), [], [], time.time()
     for seed, repeated in _repeats(s):
         r = _matched(s, seed, repeated)
-        loop, tcfg = LoopConfig(**{**r['loop'], 'seed': seed}), TeacherConfig(**r['teacher'])
-        dcfg = DemoConfig(**r['demo'])
+        loop, tcfg = LoopConfig(**{**DEMO_LOOP, **r['loop'], 'seed': seed}), TeacherConfig(**r['teacher'])
+        dcfg, asks, quiet = DemoConfig(**r['demo']), resolve_method(loop.method).teacher, bool(s[''].get('quiet'))
         if repeated: dcfg = dataclasses.replace(dcfg, run_dir=str(repeat_dir(demo_dir(dcfg), seed)))
-        teacher = None if tcfg.name == 'simulated' or not resolve_method(loop.method).teacher else make_teacher(
+        teacher = None if tcfg.name == 'simulated' or not asks else make_teacher(
             tcfg, make_task('intents'), Sampling(**r['sampling']), loop.seed)
         d = demo_setup(dcfg, loop, r['student'], teacher)
         files = {Files.config: _config_text('demo', r, loop, d.student, d.run_dir, dcfg)}
-        out.append(run_and_report(d.task, d.student, d.teacher if resolve_method(loop.method).teacher else None,
-                                  d.seeds, d.test,
-                                  d.run_dir, loop, bool(s[''].get('quiet')), files=files))
+        out.append(run_and_report(d.task, d.student, d.teacher if asks else None, d.seeds, d.test, d.run_dir, loop,
+                                  quiet, files=files))
+        if not (dcfg.control and asks and out[-1].metrics[-1].iteration > 0): continue
+        last = out[-1].metrics[-1]
+        c_loop, c_student = control_config(loop, d.student, last)
+        c_dir = control_dir(d.run_dir, last.iteration)
+        if run_control(d, out[-1], quiet, {Files.config: _config_text('demo', r, c_loop, c_student, c_dir, dcfg)}):
+            pairs.append((d.run_dir, c_dir))
+    if pairs and is_main() and not s[''].get('quiet'):
+        lines = verdict_lines(*zip(*[(load_run(x), load_run(y)) for x, y in pairs]), (time.time() - t0) / len(out))
+        for line in lines: print(line)
     return out
 
 # %% ../nbs/07_cli.ipynb #bddd2070

@@ -16,13 +16,15 @@ from .models import StudentConfig, smollm2, tiny_student
 from .student import train_steps
 from .teacher import SimulatedTeacher, Teacher
 from .methods import LoopConfig, resolve_method, resolve_rule
-from .runs import Files, IterationRecord
+from .runs import Files, IterationRecord, RunView, experiment_dir, load_run
 from .loop import LoopResult, run_loop
 from .distributed import is_main, main_first
 from .viz import plot_accuracy
+from .stats import VerdictConfig, verdict, describe_verdict
 
 # %% auto #0
-__all__ = ['DEMO_STUDENT', 'DemoConfig', 'DemoSetup', 'demo_dir', 'demo_setup', 'table_header', 'table_row', 'run_and_report',
+__all__ = ['DEMO_STUDENT', 'DEMO_LOOP', 'DemoConfig', 'DemoSetup', 'demo_dir', 'demo_setup', 'table_header', 'table_row',
+           'run_and_report', 'control_dir', 'control_config', 'flips', 'compare_lines', 'verdict_lines', 'run_control',
            'demo']
 
 # %% ../nbs/06a_demo.ipynb #76fe8e9a
@@ -33,9 +35,13 @@ class DemoConfig:
     tiny: bool = False          # a tiny random model instead of SmolLM2-135M: seconds, for tests
     n_seed: int = 60            # seed examples, spread unevenly over the seven intents
     n_test: int = 210           # held-out test examples, balanced over the intents
+    control: bool = True        # beside LLM2LLM, retraining alone (plain) as its last student trained, and compare
 
 # %% ../nbs/06a_demo.ipynb #66fdda2d
-DEMO_STUDENT = {'chat_template': False}   # what the demo's SmolLM2 does differently from StudentConfig's defaults
+DEMO_STUDENT = {'chat_template': False, 'cpu_bf16': True}   # what the demo's SmolLM2 does unlike StudentConfig
+
+# %% ../nbs/06a_demo.ipynb #4e1974bc
+DEMO_LOOP = {'error_rule': 'dynamics'}   # what the demo's loop does differently from LoopConfig's defaults
 
 # %% ../nbs/06a_demo.ipynb #36651976
 @dataclass
@@ -61,7 +67,7 @@ def demo_setup(cfg: DemoConfig | None = None,   # the demo's own settings
                teacher: Teacher | None = None,  # None: the simulated teacher
                ) -> DemoSetup:
     "The demo: the intent task, SmolLM2-135M with LoRA (or a tiny model), the simulated teacher (or `teacher`)."
-    cfg, loop, task = cfg or DemoConfig(), loop or LoopConfig(), IntentTask()
+    cfg, loop, task = cfg or DemoConfig(), loop or LoopConfig(**DEMO_LOOP), IntentTask()
     run_dir = demo_dir(cfg)
     splits = task.make_splits(n_seed=cfg.n_seed, n_test=cfg.n_test, seed=loop.seed)
     if cfg.tiny:
@@ -164,19 +170,82 @@ def run_and_report(task: Task, student: StudentConfig, teacher: Teacher | None, 
     if res.stop_reason == 'no_errors':
         out('the student got every seed example right, so there was nothing left to augment: the loop stopped early')
     first, last = res.metrics[0], res.metrics[-1]
-    if first.test_accuracy is not None:
-        out(f'test accuracy: iteration 0 {first.test_accuracy:.1%} -> '
+    if first.test_accuracy is not None and last is not first:
+        out(f'test accuracy: iteration {first.iteration} {first.test_accuracy:.1%} -> '
             f'iteration {last.iteration} {last.test_accuracy:.1%}')
     out(f'run folder: {run_dir} (metrics.json, accuracy.png, iter_*/); {time.time() - t0:.0f}s')
     return res
 
+# %% ../nbs/06a_demo.ipynb #988c7ece
+def control_dir(run_dir, iteration: int) -> Path:
+    "The folder of retraining alone as iteration `iteration` of the demo run `run_dir` trained, beside the run."
+    run_dir, exp = Path(run_dir), experiment_dir(run_dir)
+    if exp == run_dir: return run_dir.with_name(f'{run_dir.name}-control-{iteration}')
+    return exp.with_name(f'{exp.name}-control-{iteration}') / run_dir.name
+
+# %% ../nbs/06a_demo.ipynb #bdebe421
+def control_config(loop: LoopConfig, student: StudentConfig, last: IterationRecord) -> tuple[LoopConfig, StudentConfig]:
+    "Retraining alone as the loop's student `last` trained: plain, that iteration only, its optimizer steps."
+    return (dataclasses.replace(loop, method='plain', first_iteration=last.iteration, iterations=last.iteration + 1),
+            dataclasses.replace(student, max_steps=last.steps))
+
+# %% ../nbs/06a_demo.ipynb #90dc53ea
+def flips(before: list[dict], after: list[dict]) -> tuple[int, int]:
+    "Answers (by id) that went wrong -> right (fixed) and right -> wrong (broken) from `before` to `after`."
+    was = {p['id']: p['right'] for p in before}
+    return (sum(p['right'] and not was[p['id']] for p in after if p['id'] in was),
+            sum(was[p['id']] and not p['right'] for p in after if p['id'] in was))
+
+# %% ../nbs/06a_demo.ipynb #56278271
+def compare_lines(loop_run: RunView, control_run: RunView) -> list[str]:
+    "What the loop changed from its first student to its last, beside what retraining alone changed."
+    first, last, ctl = loop_run.metrics[0], loop_run.metrics[-1], control_run.metrics[-1]
+    def change(name: str, r: RunView, m: IterationRecord) -> str:
+        (fs, bs), (ft, bt) = flips(loop_run.seed_preds[0], r.seed_preds[-1]), flips(loop_run.test_preds[0], r.test_preds[-1])
+        return (f'  {name:<17} test {first.test_accuracy:.1%} -> {m.test_accuracy:.1%} '
+                f'({100 * (m.test_accuracy - first.test_accuracy):+.1f} points: {ft} answers fixed, {bt} broken); '
+                f'seeds {fs} fixed, {bs} broken')
+    return [f'iteration {first.iteration} -> {last.iteration}, and retraining alone ({ctl.steps} steps, the same '
+            'random seed, no new data):', change('LLM2LLM', loop_run, last), change('retraining alone', control_run, ctl)]
+
+# %% ../nbs/06a_demo.ipynb #66b54a52
+def verdict_lines(loop_runs: list[RunView], control_runs: list[RunView], seconds: float,
+                  cfg: VerdictConfig = VerdictConfig()) -> list[str]:
+    "The verdict of the loop against retraining alone over the repeats, or why there is none and what one takes."
+    v = verdict(loop_runs, control_runs, ('LLM2LLM', 'retraining alone'), cfg)
+    if v.measured: return ['verdict: ' + describe_verdict(v)]
+    k = cfg.min_repeats
+    return [f'verdict: none from {v.pairs} run{"s" * (v.pairs != 1)} of each: the noise of training is not measured '
+            f'(over the {v.items} test items alone the difference is {100 * v.difference:+.1f} points, '
+            f'{cfg.level:.0%} interval [{100 * v.low:+.1f}, {100 * v.high:+.1f}]).',
+            f'  for a verdict: the same command with --repeats {k} (about {k * seconds / 60:.0f} minutes here)']
+
+# %% ../nbs/06a_demo.ipynb #ddd345ff
+def run_control(d: DemoSetup, res: LoopResult, quiet: bool = False, files: dict[str, str] | None = None
+                ) -> LoopResult | None:
+    "Retraining alone beside the demo loop `res` of `d`, in `control_dir(d.run_dir)`; print what each changed."
+    out, last = (lambda s: None) if quiet or not is_main() else tqdm.write, res.metrics[-1]
+    if last.iteration == 0: out('no control: the loop trained one student, so there is nothing to compare'); return None
+    loop, student = control_config(d.cfg, d.student, last)
+    out(f'retraining alone, the control: the seeds only, as iteration {last.iteration} trained')
+    where = control_dir(d.run_dir, last.iteration)
+    ctl = run_and_report(d.task, student, None, d.seeds, d.test, where, loop, quiet, files=files)
+    if is_main():
+        for line in compare_lines(load_run(d.run_dir), load_run(where)): out(line)
+    return ctl
+
 # %% ../nbs/06a_demo.ipynb #cfd4ee2b
 def demo(cfg: DemoConfig | None = None,   # the demo's own settings
-         loop: LoopConfig | None = None,  # the loop's settings
+         loop: LoopConfig | None = None,  # the loop's settings (None: LoopConfig with DEMO_LOOP's changes)
          student: dict | None = None,     # StudentConfig fields to change
          teacher: Teacher | None = None,  # None: the simulated teacher
          quiet: bool = False,             # print nothing
          ) -> LoopResult:
-    "LLM2LLM on the intent task with the simulated teacher (or `teacher`): SmolLM2-135M (LoRA), or a tiny model."
-    d = demo_setup(cfg, loop, student, teacher)
-    return run_and_report(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, quiet)
+    "LLM2LLM on the intent task with the simulated teacher (or `teacher`), and retraining alone beside it."
+    t0, d = time.time(), demo_setup(cfg, loop, student, teacher)
+    res = run_and_report(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, quiet)
+    if (cfg or DemoConfig()).control and resolve_method(d.cfg.method).teacher and run_control(d, res, quiet):
+        if not quiet and is_main():
+            for line in verdict_lines([load_run(d.run_dir)], [load_run(control_dir(d.run_dir, res.metrics[-1].iteration))], time.time() - t0):
+                tqdm.write(line)
+    return res

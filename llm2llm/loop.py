@@ -194,7 +194,7 @@ def _resume(run: RunContext) -> tuple[int, list[IterationRecord], list[Example]]
     if (n := on_main(clear_torn_writes, run.folder)):
         _log.info('removed %d temporary files of writes a killed run left in %s', n, run.folder)
     done, metrics = finished_iterations(run.folder), load_metrics(run.folder)
-    if not done: return 0, metrics, list(run.seeds)
+    if not done: return run.cfg.first_iteration, metrics, list(run.seeds)
     last = iter_dir(run.folder, done[-1])
     train = _read_any(last / Files.train, run.task) + _read_any(last / Files.generated, run.task)
     _log.info('resuming %s after iteration %d', run.folder, done[-1])

@@ -218,6 +218,7 @@ class LoopConfig:
     counts: str | None = None      # random: seeds to draw in each iteration, e.g. '12,7' (None: as many as are wrong)
     show_prediction: bool = False  # show the teacher the student's wrong answer (not in the paper)
     seed: int = 0                  # base random seed; iteration i trains with seed + i
+    first_iteration: int = 0       # plain: train from this iteration on (its seed + i), e.g. only a loop's last
     dedup: float = 0.9             # drop a generation this similar (ROUGE-L F1) to a known input (1.0: exact copies)
     contamination: float = 0.9     # drop a generation this similar to a test input
 
@@ -233,6 +234,12 @@ def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
                           'training (from_base=False); use error_rule "wrong" or "low_confidence" with it')
     if not 0 <= cfg.hard_share <= 1:
         raise ConfigError(f'hard_share is a share of the seeds, from 0 to 1; got {cfg.hard_share}')
+    if not 0 <= cfg.first_iteration < cfg.iterations:
+        raise ConfigError(f'first_iteration must be from 0 to iterations - 1 ({cfg.iterations - 1}), '
+                          f'got {cfg.first_iteration}')
+    if cfg.first_iteration and resolve_method(cfg.method).teacher:
+        raise ConfigError(f'first_iteration goes with a method that asks no teacher (plain): {cfg.method} needs '
+                          'the data of the iterations before it')
     if cfg.oneshot_total is not None and cfg.oneshot_total < 1: raise ConfigError('oneshot_total must be >= 1')
     if cfg.counts is not None:
         if cfg.method != 'random': raise ConfigError(f"counts goes with method 'random', not {cfg.method!r}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_models.ipynb #26d7e07e
 from __future__ import annotations
-import hashlib, importlib.util, os
+import hashlib, importlib.util, os, re
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -14,7 +14,8 @@ from .tasks import Task
 
 # %% auto #0
 __all__ = ['LORA_LR', 'FULL_LR', 'BF16_CAPABILITY', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student',
-           'auto_dtype', 'check_quantize', 'load_model', 'gguf_to_folder', 'model_identity']
+           'auto_dtype', 'cpu_has_bf16', 'train_dtype', 'check_quantize', 'load_model', 'gguf_to_folder',
+           'model_identity']
 
 # %% ../nbs/03_models.ipynb #635e88f0
 @dataclass
@@ -40,6 +41,7 @@ class StudentConfig:
     eval_batch_size: int = 32        # prompts per `generate` call, examples per scoring pass
     chat_template: bool | None = None  # wrap prompts in the tokenizer's chat template (None: if it has one)
     dtype: str | None = None         # 'bfloat16', 'float16', 'float32'; None: `auto_dtype` (by the GPU)
+    cpu_bf16: bool = False           # LoRA on a CPU with bf16 instructions: train in bfloat16 weights, answer in dtype
     eval_margin: float = 1.25        # a task without a budget: this times the longest seed target's tokens, plus 8
     seed: int = 0                    # the seed of each fit (the shuffle, dropout, new LoRA adapters)
 
@@ -178,6 +180,19 @@ def mixed_precision(cfg: StudentConfig, device_type: str, capability: tuple[int,
                           "weights under float16 autocast on a GPU older than compute capability 8.0) or train LoRA")
     if auto_dtype(device_type, capability) != 'float16': return None   # bf16 or the CPU: no loss scaler
     return 'fp16' if cfg.dtype in (None, 'float16') else None
+
+# %% ../nbs/03_models.ipynb #6e0bcfa0
+def cpu_has_bf16() -> bool:
+    "Whether this CPU computes bfloat16 in hardware (the AVX512-BF16 or AMX-BF16 flag of Linux's /proc/cpuinfo)."
+    try: flags = Path('/proc/cpuinfo').read_text()
+    except OSError: return False
+    return bool(re.search(r'\b(avx512_bf16|amx_bf16)\b', flags))
+
+# %% ../nbs/03_models.ipynb #45c38511
+def train_dtype(cfg: StudentConfig, device: torch.device) -> torch.dtype | None:
+    "The dtype a fit casts the base weights to (`cpu_bf16`: bfloat16 for LoRA on a bf16 CPU), or None: as loaded."
+    lora_cpu = cfg.cpu_bf16 and cfg.lora and cfg.quantize is None and device.type == 'cpu'
+    return torch.bfloat16 if lora_cpu and cpu_has_bf16() else None
 
 # %% ../nbs/03_models.ipynb #f5fae8c8
 def check_quantize(quantize: str | None, cuda: bool, what: str = 'quantize'):

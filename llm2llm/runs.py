@@ -203,7 +203,9 @@ def _flat(d: dict, pre: str = '') -> dict:
     return out
 
 _ADDED: dict = {   # 'section.field' -> the value that does what runs of this format recorded before the field
-    'loop.hard_share': 0.25}   # the dynamics rule's share came with the rule: older runs could not use it
+    'loop.hard_share': 0.25,   # the dynamics rule's share came with the rule: older runs could not use it
+    'loop.first_iteration': 0,   # every run started at iteration 0
+    'student.cpu_bf16': False}   # and trained in the weights' own dtype
 
 def check_same(old: dict, new: dict, path):
     "Raise `RunMismatch` unless `old`, the run.json found in `path`, records the same run as `new`."

@@ -12,7 +12,7 @@ from .core import patch, ConfigError, Progress
 from .dynamics import row_stats, per_example
 from .distributed import check_launch, start, is_main, my_batches, gather_in_order, gather_json
 from .generation import generate_batched
-from .models import StudentConfig, load_tokenizer, load_model, default_device, mixed_precision
+from .models import StudentConfig, load_tokenizer, load_model, default_device, mixed_precision, train_dtype
 from .records import Example
 from .tasks import Task
 
@@ -29,6 +29,7 @@ class Student:
         self.tok = load_tokenizer(cfg)
         self.chat = bool(getattr(self.tok, 'chat_template', None)) if cfg.chat_template is None else cfg.chat_template
         self.model = load_model(cfg, self.device)
+        self.dtype = self.model.dtype   # the weights' dtype for answers and scores (a fit may train in another)
         self._base_state = None if cfg.lora else {k: v.detach().to('cpu', copy=True)
                                                   for k, v in self.model.state_dict().items()}
         self.fits = 0
@@ -91,6 +92,7 @@ def _start_fit(self: Student):
     "The model, ready for a fit: from the base weights (unless `from_base` is False), with adapters for LoRA."
     if self.cfg.from_base: self.reset()
     self.fits += 1   # counted at the start: a fit that was interrupted has changed the weights too
+    if (dt := train_dtype(self.cfg, self.device)): self.model.to(dt)   # cpu_bf16: the base weights, for the fit
     model = self._prepare()
     model.train()
     if hasattr(model, 'config'): model.config.use_cache = False
@@ -208,10 +210,10 @@ def fit(self: Student, examples: list[Example], seed: int | None = None, desc: s
     data, g = [self.encode(e) for e in examples], torch.Generator().manual_seed(seed)
     total = train_steps(self.cfg, len(data))
     losses, met = self._train(model, data, total, g, desc)
+    if train_dtype(self.cfg, self.device): self.model.to(self.dtype)   # answers in the loaded dtype
     self.dynamics = per_example(examples, [m for part in gather_json(met) for m in part], len(losses))
     return {'train_loss_first_epoch': losses[0], 'train_loss_last_epoch': losses[-1],
             'steps': total, 'epochs': len(losses), 'examples': len(examples)}
-
 
 # %% ../nbs/03b_student.ipynb #73501534
 @patch

@@ -33,7 +33,9 @@ def test_demo_tiny_end_to_end(cli, tmp_path):
         assert len(_jsonl(d / 'train.jsonl')) == m['train_size']
         assert len(_jsonl(d / 'generated.jsonl')) == m['n_generated']
         preds = _jsonl(d / 'pred_seed.jsonl')
-        assert sum(p['error'] for p in preds) == m['n_wrong'] == round((1 - m['seed_accuracy']) * len(preds))
+        # the demo's rule (dynamics) flags every wrong seed and the hardest in training besides
+        assert sum(p['error'] for p in preds) == m['n_wrong'] >= round((1 - m['seed_accuracy']) * len(preds))
+        assert all(p['error'] for p in preds if not p['right']) and m['error_rule'] == 'dynamics'
     for a, b in zip(ms, ms[1:]):  # D_{i+1} = D_i + A_i
         assert b['train_size'] == a['train_size'] + a['n_generated']
     # lineage: every generated example names a wrong seed of its iteration, the iteration and the teacher
@@ -44,6 +46,13 @@ def test_demo_tiny_end_to_end(cli, tmp_path):
         for g in _jsonl(d / 'generated.jsonl'):
             assert g['source'] == 'generated' and g['parent'] in wrong and g['parent'] in seeds
             assert g['iteration'] == m['iteration'] and g['teacher'] == 'simulated-intents'
+    # retraining alone beside it: the seeds only, as iteration 2 trained, and what each changed since iteration 0
+    ctl = json.loads((tmp_path / 'run-control-2/metrics.json').read_text())['iterations']
+    assert [(m['iteration'], m['method'], m['steps'], m['train_size']) for m in ctl] == [(2, 'plain', ms[2]['steps'], 60)]
+    i = lines.index('iteration 0 -> 2, and retraining alone (%d steps, the same random seed, no new data):' % ms[2]['steps'])
+    assert lines[i + 1].startswith('  LLM2LLM ') and lines[i + 2].startswith('  retraining alone ')
+    assert lines[-2].startswith('verdict: none from 1 run of each: the noise of training is not measured')
+    assert lines[-1].startswith('  for a verdict: the same command with --repeats 3 (about ')
     # generated text never repeats a test example
     test_texts = {e['text'] for e in _jsonl(run / 'test.jsonl')}
     assert not test_texts & {g['text'] for i in range(3) for g in _jsonl(run / f'iter_{i:03d}/generated.jsonl')}

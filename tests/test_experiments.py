@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 # a small tiny-model demo: seconds per run
-SMALL = ['demo', '--tiny', '--n-seed', '24', '--n-test', '24', '--epochs', '3', '--iterations', '2']
+SMALL = ['demo', '--tiny', '--n-seed', '24', '--n-test', '24', '--epochs', '3', '--iterations', '2',
+         '--error-rule', 'wrong', '--no-control']   # the paper's rule; the study's controls are experiments here
 
 
 def _json(p): return json.loads(Path(p).read_text())
@@ -22,8 +23,8 @@ def test_config_file_gives_the_run_json_of_its_flags(cli, tmp_path):
     a = cli(*SMALL, *flags, '--run-dir', tmp_path / 'a')
     assert a.returncode == 0, a.stderr
     (tmp_path / 'b.toml').write_text(
-        '[demo]\ntiny = true\nn_seed = 24\nn_test = 24\nrun_dir = "%s"\n\n'
-        '[loop]\niterations = 2\nmethod = "random"\nk = 2\nseed = 3\n\n[student]\nepochs = 3\nlr = 0.005\n'
+        '[demo]\ntiny = true\nn_seed = 24\nn_test = 24\ncontrol = false\nrun_dir = "%s"\n\n[loop]\niterations = 2\n'
+        'method = "random"\nerror_rule = "wrong"\nk = 2\nseed = 3\n\n[student]\nepochs = 3\nlr = 0.005\n'
         % (tmp_path / 'b'))
     b = cli('demo', tmp_path / 'b.toml')
     assert b.returncode == 0, b.stderr
