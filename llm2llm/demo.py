@@ -201,12 +201,14 @@ def compare_lines(loop_run: RunView, control_run: RunView) -> list[str]:
     "What the loop changed from its first student to its last, beside what retraining alone changed."
     first, last, ctl = loop_run.metrics[0], loop_run.metrics[-1], control_run.metrics[-1]
     def change(name: str, r: RunView, m: IterationRecord) -> str:
-        (fs, bs), (ft, bt) = flips(loop_run.seed_preds[0], r.seed_preds[-1]), flips(loop_run.test_preds[0], r.test_preds[-1])
+        fs, bs = flips(loop_run.seed_preds[0], r.seed_preds[-1])
+        ft, bt = flips(loop_run.test_preds[0], r.test_preds[-1])
         return (f'  {name:<17} test {first.test_accuracy:.1%} -> {m.test_accuracy:.1%} '
                 f'({100 * (m.test_accuracy - first.test_accuracy):+.1f} points: {ft} answers fixed, {bt} broken); '
                 f'seeds {fs} fixed, {bs} broken')
-    return [f'iteration {first.iteration} -> {last.iteration}, and retraining alone ({ctl.steps} steps, the same '
-            'random seed, no new data):', change('LLM2LLM', loop_run, last), change('retraining alone', control_run, ctl)]
+    head = (f'iteration {first.iteration} -> {last.iteration}, and retraining alone ({ctl.steps} steps, the same '
+            'random seed, no new data):')
+    return [head, change('LLM2LLM', loop_run, last), change('retraining alone', control_run, ctl)]
 
 # %% ../nbs/06a_demo.ipynb #66b54a52
 def verdict_lines(loop_runs: list[RunView], control_runs: list[RunView], seconds: float,
@@ -215,10 +217,11 @@ def verdict_lines(loop_runs: list[RunView], control_runs: list[RunView], seconds
     v = verdict(loop_runs, control_runs, ('LLM2LLM', 'retraining alone'), cfg)
     if v.measured: return ['verdict: ' + describe_verdict(v)]
     k = cfg.min_repeats
+    when = f'about {k * seconds / 60:.0f} minutes' if k * seconds >= 90 else 'under two minutes'
     return [f'verdict: none from {v.pairs} run{"s" * (v.pairs != 1)} of each: the noise of training is not measured '
             f'(over the {v.items} test items alone the difference is {100 * v.difference:+.1f} points, '
             f'{cfg.level:.0%} interval [{100 * v.low:+.1f}, {100 * v.high:+.1f}]).',
-            f'  for a verdict: the same command with --repeats {k} (about {k * seconds / 60:.0f} minutes here)']
+            f'  for a verdict: the same command with --repeats {k} ({when} here)']
 
 # %% ../nbs/06a_demo.ipynb #ddd345ff
 def run_control(d: DemoSetup, res: LoopResult, quiet: bool = False, files: dict[str, str] | None = None
@@ -246,6 +249,6 @@ def demo(cfg: DemoConfig | None = None,   # the demo's own settings
     res = run_and_report(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, quiet)
     if (cfg or DemoConfig()).control and resolve_method(d.cfg.method).teacher and run_control(d, res, quiet):
         if not quiet and is_main():
-            for line in verdict_lines([load_run(d.run_dir)], [load_run(control_dir(d.run_dir, res.metrics[-1].iteration))], time.time() - t0):
-                tqdm.write(line)
+            ctl = load_run(control_dir(d.run_dir, res.metrics[-1].iteration))
+            for line in verdict_lines([load_run(d.run_dir)], [ctl], time.time() - t0): tqdm.write(line)
     return res

@@ -216,7 +216,8 @@ def _band(ax, e: Experiment, x_key: str | None, color: str, marker: str, dodge: 
     "Draw `e`'s mean test accuracy, ± sd as bars and a band, against the iteration or the metric `x_key`."
     n = max(len(r.metrics) for r in e.runs)
     acc = [[100 * r.metrics[i].test_accuracy for r in e.runs if len(r.metrics) > i] for i in range(n)]
-    x = [v + dodge for v in (range(n) if x_key is None else _per_iteration(e, x_key))]
+    its = max(e.runs, key=lambda r: len(r.metrics)).iterations   # a control may start at a later iteration
+    x = [v + dodge for v in (its if x_key is None else _per_iteration(e, x_key))]
     mean = [statistics.fmean(a) for a in acc]
     sd = [statistics.stdev(a) if len(a) > 1 else 0 for a in acc]
     ax.errorbar(x, mean, yerr=sd if len(e.runs) > 1 else None, marker=marker, color=color, capsize=3,
@@ -229,7 +230,7 @@ def _band(ax, e: Experiment, x_key: str | None, color: str, marker: str, dodge: 
 def plot_report(rep: Report, title: str = 'Test accuracy: mean ± sd over random seeds'):
     "Test accuracy per iteration and per optimizer step, one line (and band) per experiment."
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    k, n = len(rep.experiments), max(len(r.metrics) for e in rep.experiments for r in e.runs)
+    k, n = len(rep.experiments), 1 + max(m.iteration for e in rep.experiments for r in e.runs for m in r.metrics)
     steps = [m.steps for e in rep.experiments for r in e.runs for m in r.metrics]
     lo, hi = min(steps), max(steps)
     for j, e in enumerate(rep.experiments):   # side by side, so that equal results do not hide each other

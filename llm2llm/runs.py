@@ -145,7 +145,9 @@ def _jsonl(p: Path) -> list[dict]:   # lines end at '\n' only: a teacher's U+202
 def _stop_reason(run: Path, conf: dict, n_done: int) -> str:
     summary = run / Files.summary
     stop = json.loads(summary.read_text())['stop_reason'] if summary.exists() else 'unfinished'
-    return 'unfinished' if stop == 'finished' and n_done < conf.get('loop', {}).get('iterations', 0) else stop
+    loop = conf.get('loop', {})   # a run that starts later (`first_iteration`) has fewer to do
+    todo = loop.get('iterations', 0) - loop.get('first_iteration', 0)
+    return 'unfinished' if stop == 'finished' and n_done < todo else stop
 
 # %% ../nbs/05a_runs.ipynb #81d5b93c
 def load_run(run_dir, answers: bool = True) -> RunView:
