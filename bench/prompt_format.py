@@ -38,11 +38,13 @@ for name in a.tasks:
         print(f'\n--- {name}, chat template {chat}: {len(ids)} tokens, {sum(l != -100 for l in labels)} of them trained on')
         print(stu.tok.decode(ids))
         t = time.time(); fit = stu.fit(seeds); train = time.time() - t
-        t = time.time(); preds = stu.generate(test, desc=f'{name} test'); ev = time.time() - t
+        t = time.time(); preds = stu.generate(test, desc=f'{name} test', max_new_tokens=stu.eval_budget(seeds))
+        ev = time.time() - t
         acc = sum(task.judge(x, e) for x, e in zip(preds, test)) / len(test)
         mean_len = sum(len(stu.encode(e)[0]) for e in seeds) / len(seeds)
         rows.append((name, chat, len(seeds), len(test), fit['steps'], mean_len, acc, train, ev))
-        print(f'first test answer: {preds[0]!r} (gold {test[0].target!r})')
+        print(f'first test answer: {preds[0]!r} (gold {test[0].target!r}); test accuracy {acc:.1%}, {fit["steps"]} steps '
+              f'in {train:.0f} s, answers in {ev:.0f} s', flush=True)
 
 print(f"\n{'task':<12} {'chat template':>13} {'seeds':>5} {'test':>5} {'steps':>5} {'tokens/seed':>11} {'test acc':>8} "
       f"{'train s':>7} {'answer s':>8}")
