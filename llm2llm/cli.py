@@ -17,7 +17,7 @@ from .runs import Files, RunMismatch, load_metrics, load_run, repeat_dir
 from .methods import LoopConfig, ERROR_RULES, METHODS, describe, resolve_method
 from .loop import LoopResult
 from .demo import (DemoConfig, DEMO_STUDENT, DEMO_LOOP, demo_dir, demo_setup, run_and_report, run_control,
-                          control_dir, control_config, verdict_lines)
+                          verdict_lines)
 from .config import read_config, to_toml, merge
 from .report import write_report
 from .distributed import start, is_main, barrier, MainProcessFailed
@@ -246,12 +246,8 @@ def _cmd_demo(a: argparse.Namespace) -> list[LoopResult]:
         files = {Files.config: _config_text('demo', r, loop, d.student, d.run_dir, dcfg)}
         out.append(run_and_report(d.task, d.student, d.teacher if asks else None, d.seeds, d.test, d.run_dir, loop,
                                   quiet, files=files))
-        if not (dcfg.control and asks and out[-1].metrics[-1].iteration > 0): continue
-        last = out[-1].metrics[-1]
-        c_loop, c_student = control_config(loop, d.student, last)
-        c_dir = control_dir(d.run_dir, last.iteration)
-        if run_control(d, out[-1], quiet, {Files.config: _config_text('demo', r, c_loop, c_student, c_dir, dcfg)}):
-            pairs.append((d.run_dir, c_dir))
+        text = lambda c_loop, c_student, where: _config_text('demo', r, c_loop, c_student, where, dcfg)
+        if dcfg.control and asks and (where := run_control(d, out[-1], quiet, text)): pairs.append((d.run_dir, where))
     if pairs and is_main() and not s[''].get('quiet'):
         lines = verdict_lines(*zip(*[(load_run(x), load_run(y)) for x, y in pairs]), (time.time() - t0) / len(out))
         for line in lines: print(line)

@@ -224,18 +224,20 @@ def verdict_lines(loop_runs: list[RunView], control_runs: list[RunView], seconds
             f'  for a verdict: the same command with --repeats {k} ({when} here)']
 
 # %% ../nbs/06a_demo.ipynb #ddd345ff
-def run_control(d: DemoSetup, res: LoopResult, quiet: bool = False, files: dict[str, str] | None = None
-                ) -> LoopResult | None:
-    "Retraining alone beside the demo loop `res` of `d`, in `control_dir(d.run_dir)`; print what each changed."
+def run_control(d: DemoSetup, res: LoopResult, quiet: bool = False,
+                config_text: Callable | None = None,   # (loop, student, folder) -> the control's config.toml
+                ) -> Path | None:
+    "Retraining alone beside the demo loop `res` of `d`; print what each changed; its folder (None: nothing to do)."
     out, last = (lambda s: None) if quiet or not is_main() else tqdm.write, res.metrics[-1]
     if last.iteration == 0: out('no control: the loop trained one student, so there is nothing to compare'); return None
     loop, student = control_config(d.cfg, d.student, last)
     out(f'retraining alone, the control: the seeds only, as iteration {last.iteration} trained')
     where = control_dir(d.run_dir, last.iteration)
-    ctl = run_and_report(d.task, student, None, d.seeds, d.test, where, loop, quiet, files=files)
+    files = {Files.config: config_text(loop, student, where)} if config_text else None
+    run_and_report(d.task, student, None, d.seeds, d.test, where, loop, quiet, files=files)
     if is_main():
         for line in compare_lines(load_run(d.run_dir), load_run(where)): out(line)
-    return ctl
+    return where
 
 # %% ../nbs/06a_demo.ipynb #cfd4ee2b
 def demo(cfg: DemoConfig | None = None,   # the demo's own settings
@@ -247,8 +249,7 @@ def demo(cfg: DemoConfig | None = None,   # the demo's own settings
     "LLM2LLM on the intent task with the simulated teacher (or `teacher`), and retraining alone beside it."
     t0, d = time.time(), demo_setup(cfg, loop, student, teacher)
     res = run_and_report(d.task, d.student, d.teacher, d.seeds, d.test, d.run_dir, d.cfg, quiet)
-    if (cfg or DemoConfig()).control and resolve_method(d.cfg.method).teacher and run_control(d, res, quiet):
+    if (cfg or DemoConfig()).control and resolve_method(d.cfg.method).teacher and (where := run_control(d, res, quiet)):
         if not quiet and is_main():
-            ctl = load_run(control_dir(d.run_dir, res.metrics[-1].iteration))
-            for line in verdict_lines([load_run(d.run_dir)], [ctl], time.time() - t0): tqdm.write(line)
+            for line in verdict_lines([load_run(d.run_dir)], [load_run(where)], time.time() - t0): tqdm.write(line)
     return res
