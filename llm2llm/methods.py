@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 from .core import ConfigError
 from .records import Example
+from .teacher_prompts import TEACHER_PROMPTS, resolve_teacher_prompt
 
 # %% auto #0
 __all__ = ['ErrorRule', 'ERROR_RULES', 'METHODS', 'register_rule', 'wrong_answer', 'low_confidence', 'kfold', 'data_map',
@@ -216,7 +217,7 @@ class LoopConfig:
     hard_share: float = 0.25       # the dynamics error rule: this share of the seeds, the least confident in training
     oneshot_total: int | None = None  # oneshot: examples to ask for in its one round (None: k per wrong seed)
     counts: str | None = None      # random: seeds to draw in each iteration, e.g. '12,7' (None: as many as are wrong)
-    show_prediction: bool = False  # show the teacher the student's wrong answer (not in the paper)
+    teacher_prompt: Literal[tuple(TEACHER_PROMPTS)] | str = 'paper'   # what the teacher sees: paper, mistake, contrast
     seed: int = 0                  # base random seed; iteration i trains with seed + i
     first_iteration: int = 0       # plain: train from this iteration on (its seed + i), e.g. only a loop's last
     dedup: float = 0.9             # drop a generation this similar (ROUGE-L F1) to a known input (1.0: exact copies)
@@ -225,7 +226,7 @@ class LoopConfig:
 # %% ../nbs/05_methods.ipynb #3de6d1fc
 def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
     "Raise `ConfigError` for loop settings that cannot work together (`from_base`: the student's)."
-    rule, _ = resolve_rule(cfg.error_rule); resolve_method(cfg.method)
+    rule, _ = resolve_rule(cfg.error_rule); resolve_method(cfg.method); resolve_teacher_prompt(cfg.teacher_prompt)
     if cfg.iterations < 1 or cfg.k < 1: raise ConfigError('iterations and k must be at least 1')
     if rule == 'kfold' and not 2 <= cfg.folds <= n_seeds:
         raise ConfigError(f'folds must be between 2 and the number of seeds ({n_seeds}), got {cfg.folds}')

@@ -13,9 +13,9 @@ from .records import Example
 from .tasks import Task
 
 # %% auto #0
-__all__ = ['LORA_LR', 'FULL_LR', 'BF16_CAPABILITY', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer', 'tiny_student',
-           'auto_dtype', 'cpu_has_bf16', 'train_dtype', 'check_quantize', 'load_model', 'gguf_to_folder',
-           'model_identity']
+__all__ = ['LORA_LR', 'FULL_LR', 'BF16_CAPABILITY', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer',
+           'prompt_format', 'tiny_student', 'auto_dtype', 'cpu_has_bf16', 'train_dtype', 'check_quantize', 'load_model',
+           'gguf_to_folder', 'model_identity']
 
 # %% ../nbs/03_models.ipynb #635e88f0
 @dataclass
@@ -39,7 +39,7 @@ class StudentConfig:
     weight_decay: float = 0.0        # AdamW's weight decay
     max_length: int = 512            # prompt + target tokens; longer prompts are cut from the left
     eval_batch_size: int = 32        # prompts per `generate` call, examples per scoring pass
-    chat_template: bool | None = None  # wrap prompts in the tokenizer's chat template (None: if it has one)
+    chat_template: bool | None = False  # the tokenizer's chat template around prompts (None: if it has one)
     dtype: str | None = None         # 'bfloat16', 'float16', 'float32'; None: `auto_dtype` (by the GPU)
     cpu_bf16: bool = False           # LoRA on a CPU with bf16 instructions: train in bfloat16 weights, answer in dtype
     eval_margin: float = 1.25        # a task without a budget: this times the longest seed target's tokens, plus 8
@@ -96,6 +96,16 @@ def load_tokenizer(cfg: StudentConfig):
         raise ModelNotFound(f'could not load a tokenizer for model {cfg.model!r} as a {where}: {e}') from None
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     return tok
+
+# %% ../nbs/03_models.ipynb #c1aba7d0
+def prompt_format(cfg: StudentConfig, tok) -> str:
+    "'chat' if the student's prompts go through `tok`'s chat template (as `cfg.chat_template` says), else 'plain'."
+    has = bool(getattr(tok, 'chat_template', None))
+    if cfg.chat_template and not has:
+        raise ConfigError(f"chat_template=True, but the tokenizer of {cfg.model!r} has no chat template: "
+                          'set chat_template=False (plain prompts) or None (the template where there is one)')
+    return 'chat' if (has if cfg.chat_template is None else cfg.chat_template) else 'plain'
+
 
 # %% ../nbs/03_models.ipynb #a0dacc2f
 def _tiny_tokenizer(texts: list[str], vocab_size: int):

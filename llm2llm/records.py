@@ -17,7 +17,7 @@ __all__ = ['Example', 'DataError', 'parse_record', 'read_jsonl', 'atomic_write',
            'report_overlap', 'to_dataset', 'from_dataset', 'load_examples']
 
 # %% ../nbs/00_records.ipynb #d941d2d8
-_LINEAGE = ('source', 'parent', 'iteration', 'teacher')   # the fields that say where an example came from
+_LINEAGE = ('source', 'parent', 'iteration', 'teacher', 'teacher_prompt')   # where an example came from
 
 @dataclass
 class Example:
@@ -29,6 +29,7 @@ class Example:
     parent: str | None = None     # id of the seed example it was written for
     iteration: int | None = None  # loop iteration whose errors asked for it
     teacher: str | None = None    # name of the teacher that wrote it
+    teacher_prompt: str | None = None  # the prompt that asked for it: 'paper', 'mistake', 'contrast'
     meta: dict[str, Any] = field(default_factory=dict)  # anything else the file carried
     where: tuple[str, int] | None = field(default=None, compare=False, repr=False)  # (file, line) it was read from
 
@@ -68,13 +69,13 @@ def _check_str(d: dict, k: str, where: dict, required: bool = True) -> str | Non
 
 # %% ../nbs/00_records.ipynb #66eb7491
 def _lineage(d: dict, where: dict) -> dict:
-    "The lineage fields `d` sets, checked: `parent` and `teacher` are text, `iteration` a whole number."
+    "The lineage fields `d` sets, checked: `iteration` is a whole number, the others text."
     lin = {k: d.get(k) for k in _LINEAGE if d.get(k) is not None}
     if lin.get('source', 'seed') not in ('seed', 'generated'):
         raise DataError(f"source must be 'seed' or 'generated', got {lin['source']!r}", field='source', **where)
     if 'iteration' in lin and (isinstance(lin['iteration'], bool) or not isinstance(lin['iteration'], int)):
         raise DataError(f"expected an integer, got {lin['iteration']!r}", field='iteration', **where)
-    return {**lin, **{k: _check_str(lin, k, where) for k in ('parent', 'teacher') if k in lin}}
+    return {**lin, **{k: _check_str(lin, k, where) for k in ('parent', 'teacher', 'teacher_prompt') if k in lin}}
 
 # %% ../nbs/00_records.ipynb #9fffd1f1
 def parse_record(d: Any,                       # one record, as read from JSON

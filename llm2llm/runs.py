@@ -184,9 +184,11 @@ def _teacher_identity(teacher) -> dict:
 def run_config(task, student_cfg, teacher, loop_cfg, seeds: list[Example], test: list[Example],
                sample: dict | None = None,  # how the seeds were drawn (`SeedSample.config()`), if they were
                *, model: dict,              # the student's model: `llm2llm.models.model_identity(student_cfg)`
+               prompt: str | None = None,   # the student's prompt format, 'plain' or 'chat' (`prompt_format`)
                ) -> dict:
     "What identifies a run, as recorded in its run.json: no absolute paths, so a moved run still matches."
     student = {**asdict(student_cfg), 'lr': student_cfg.learning_rate, 'model': model}
+    if prompt is not None: student['prompt_format'] = prompt
     loop = {**asdict(loop_cfg), 'error_rule': resolve_rule(loop_cfg.error_rule)[0],
             'method': resolve_method(loop_cfg.method).name}
     data = {'seed': _fingerprint(seeds), 'test': _fingerprint(test), 'n_seed': len(seeds), 'n_test': len(test)}
@@ -204,20 +206,35 @@ def _flat(d: dict, pre: str = '') -> dict:
     for k, v in d.items(): out.update(_flat(v, f'{pre}{k}.') if isinstance(v, dict) else {f'{pre}{k}': v})
     return out
 
+
+# %% ../nbs/05a_runs.ipynb #1b3beea9
 _ADDED: dict = {   # 'section.field' -> the value that does what runs of this format recorded before the field
     'loop.hard_share': 0.25,   # the dynamics rule's share came with the rule: older runs could not use it
     'loop.first_iteration': 0,   # every run started at iteration 0
     'student.cpu_bf16': False}   # and trained in the weights' own dtype
+_RENAMED: dict = {   # 'section.field' recorded by older runs -> (its name now, the value it meant)
+    'loop.show_prediction': ('loop.teacher_prompt', lambda shown: 'mistake' if shown else 'paper')}
+_DERIVED = ('student.prompt_format',)   # follows from what is compared: not in older runs
 
+def _as_now(old: dict) -> dict:
+    "`old`, flat, with renamed settings under their names now."
+    out = {}
+    for k, v in _flat(old).items():
+        name, value = _RENAMED.get(k, (k, lambda v: v))
+        out[name] = value(v)
+    return out
+
+
+# %% ../nbs/05a_runs.ipynb #0a4dc9ba
 def check_same(old: dict, new: dict, path):
     "Raise `RunMismatch` unless `old`, the run.json found in `path`, records the same run as `new`."
     if old.get('format') != new['format']:
         raise RunMismatch(f"{path} was written by another llm2llm (run format {old.get('format', 'none')}; this one "
                           f"writes {new['format']}): use a new run folder, or finish it with the llm2llm that wrote it")
     b = _flat(new)
-    a = {**{k: v for k, v in _ADDED.items() if k in b}, **_flat(old)}   # a setting added since: as older runs did
+    a = {**{k: v for k, v in _ADDED.items() if k in b}, **_as_now(old)}   # a setting added since: as older runs did
     diff = [f'{k}: {a.get(k)!r} -> {b.get(k)!r}' for k in sorted(set(a) | set(b))
-            if k != 'loop.iterations' and a.get(k) != b.get(k)]
+            if k != 'loop.iterations' and a.get(k) != b.get(k) and not (k in _DERIVED and k not in a)]
     if diff: raise RunMismatch(f'{path} holds a run with another configuration; use a new run folder or the same '
                                'settings. Differences:\n  ' + '\n  '.join(diff))
 

@@ -12,7 +12,8 @@ from .core import patch, ConfigError, Progress
 from .dynamics import row_stats, per_example
 from .distributed import check_launch, start, is_main, my_batches, gather_in_order, gather_json
 from .generation import generate_batched
-from .models import StudentConfig, load_tokenizer, load_model, default_device, mixed_precision, train_dtype
+from .models import (StudentConfig, load_tokenizer, load_model, default_device, mixed_precision, train_dtype,
+                            prompt_format)
 from .records import Example
 from .tasks import Task
 
@@ -27,7 +28,7 @@ class Student:
         self.cfg, self.task = cfg, task
         self.device = torch.device(device) if device else default_device()
         self.tok = load_tokenizer(cfg)
-        self.chat = bool(getattr(self.tok, 'chat_template', None)) if cfg.chat_template is None else cfg.chat_template
+        self.chat = prompt_format(cfg, self.tok) == 'chat'   # the tokenizer's chat template around prompts
         self.model = load_model(cfg, self.device)
         self.dtype = self.model.dtype   # the weights' dtype for answers and scores (a fit may train in another)
         self._base_state = None if cfg.lora else {k: v.detach().to('cpu', copy=True)

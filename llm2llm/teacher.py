@@ -12,6 +12,7 @@ from .core import patch, ConfigError
 from .records import Example
 from .similarity import NearDuplicates
 from .tasks import Task, Rejected
+from .teacher_prompts import resolve_teacher_prompt
 
 # %% auto #0
 __all__ = ['TeacherRequest', 'TeacherReply', 'Teacher', 'SimulatedTeacher', 'Generation', 'sum_usage', 'ask_teacher']
@@ -24,7 +25,8 @@ class TeacherRequest:
     k: int
     iteration: int
     messages: list[dict]             # the task's prompt for an LLM teacher
-    prediction: str | None = None    # what the student wrote (shown only if the loop is told to)
+    prediction: str | None = None    # what the student wrote (shown if the teacher prompt shows it)
+    prompt: str = 'paper'            # the teacher prompt that wrote `messages` (`TEACHER_PROMPTS`)
 
 # %% ../nbs/04_teacher.ipynb #fda2394a
 @dataclass
@@ -107,11 +109,12 @@ def sum_usage(usages: Iterable[dict]) -> dict:
 
 # %% ../nbs/04_teacher.ipynb #e9f2da91
 def _requests(task: Task, wrong: list[Example], k: int | list[int], iteration: int,
-              pred: dict[str, str]) -> list[TeacherRequest]:
+              pred: dict[str, str], prompt: str = 'paper') -> list[TeacherRequest]:
     "A request for `k` examples like each seed in `wrong` (or `k[j]` like `wrong[j]`)."
     ks = k if isinstance(k, list) else [k] * len(wrong)
     if len(ks) != len(wrong): raise ValueError(f'{len(ks)} counts for {len(wrong)} seeds')
-    return [TeacherRequest(s, n, iteration, task.teacher_messages(s, n, pred.get(s.id)), pred.get(s.id))
+    ask = resolve_teacher_prompt(prompt)
+    return [TeacherRequest(s, n, iteration, ask(task, s, n, pred.get(s.id)), pred.get(s.id), prompt)
             for s, n in zip(wrong, ks)]
 
 # %% ../nbs/04_teacher.ipynb #4e53f408
@@ -149,6 +152,7 @@ def _vet(task: Task, req: TeacherRequest, got: list[Example], teacher: str, seen
             bad.append(Rejected(m[0], task.render(e), parent=req.seed.id, match=m[1], similarity=m[2])); continue
         seen.add(txt, e.id)
         e.source, e.parent, e.iteration, e.teacher = 'generated', req.seed.id, req.iteration, teacher
+        e.teacher_prompt = req.prompt
         keep.append(e)
     return keep, bad
 
@@ -156,14 +160,15 @@ def _vet(task: Task, req: TeacherRequest, got: list[Example], teacher: str, seen
 def ask_teacher(teacher: Teacher, task: Task, wrong: list[Example], k: int | list[int], iteration: int,
                 known: Iterable[Example] = (),            # seeds and earlier generations: new ones must differ
                 test: Iterable[Example] = (),             # the test set: new ones must not repeat it
-                predictions: dict[str, str] | None = None,  # the student's wrong answers, to show the teacher
+                predictions: dict[str, str] | None = None,  # the student's answers, for a prompt that shows them
+                prompt: str = 'paper',                    # the teacher prompt (`TEACHER_PROMPTS`)
                 *, dedup: float,                          # drop a new input at least this similar to a known one
                 contamination: float) -> Generation:      # drop a new input at least this similar to a test input
     "Ask `teacher` for `k` examples per wrong seed (`k[j]` for `wrong[j]`); return them with lineage, and the rejects."
     known = list(known)
     seen, tests = text_index(task, known, dedup), text_index(task, test, contamination)
     if hasattr(teacher, 'known'): teacher.known(known)   # a duck-typed teacher (no Teacher base) may lack it
-    reqs = _requests(task, wrong, k, iteration, predictions or {})
+    reqs = _requests(task, wrong, k, iteration, predictions or {}, prompt)
     replies = teacher.generate(reqs) if reqs else []
     if len(replies) != len(reqs):
         raise RuntimeError(f'teacher {teacher.name} answered {len(replies)} of {len(reqs)} requests')

@@ -190,7 +190,7 @@ def test_demo_help_shows_the_demo_student():
     "The demo's student settings are the defaults `llm2llm demo --help` shows; `run` shows StudentConfig's."
     r = subprocess.run([str(LLM2LLM), 'demo', '--help'], capture_output=True, text=True, timeout=300)
     text = ' '.join(r.stdout.split())
-    assert r.returncode == 0 and _flag_help(text, '--no-chat-template').endswith('(default: False)'), text
+    assert r.returncode == 0 and _flag_help(text, '--no-cpu-bf16').endswith('(default: True)'), text
     assert _flag_help(text, '--min-steps INT').endswith('(default: 64)')
     for old in ('--full', '--qlora', '--continue-training', '--temperature', '--teacher-4bit', '--concurrency', '--price'):
         assert f'{old} ' not in text and f'[{old}]' not in text

@@ -1,7 +1,8 @@
 """Property-based tests (hypothesis) of everything that reads text it did not write: every task's `parse_reply`
-(a teacher's reply), `answer` and `judge` (a student's generation), `parse_number` and `check_steps`, the records
-parser, the teacher's `_parse` and `ask_teacher`, the OpenAI teacher's handling of a server's reply, the replay
-cache's loader and the simulated teacher's template matching.
+(a teacher's reply), `answer` and `judge` (a student's generation), `parse_number`, `check_steps` and
+`first_wrong_step`, the teacher prompts (a student's answer), the records parser, the teacher's `_parse` and
+`ask_teacher`, the OpenAI teacher's handling of a server's reply, the replay cache's loader and the simulated
+teacher's template matching.
 
 Each takes any text (unicode, control characters, very long lines, the format's own markers in odd places) without
 raising; accepts only well-formed examples (they read back as themselves); turns each malformed item into a counted
@@ -17,11 +18,13 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from llm2llm.records import Example, DataError, parse_record, read_jsonl, write_jsonl
 from llm2llm.runs import _jsonl
 from llm2llm.tasks import ClassificationTask, Rejected, make_task
-from llm2llm.math_tasks import MathTask, parse_number, format_number, check_steps, strip_annotations, gsm8k_task
+from llm2llm.math_tasks import (MathTask, parse_number, format_number, check_steps, strip_annotations, gsm8k_task,
+                                first_wrong_step)
 from llm2llm.choice import MultipleChoiceTask, _norm
 from llm2llm.synthetic import IntentTask, ArithmeticTask
 from llm2llm.loaders import DATASETS, _task_for
 from llm2llm.teacher import TeacherRequest, TeacherReply, _parse, ask_teacher
+from llm2llm.teacher_prompts import TEACHER_PROMPTS, resolve_teacher_prompt
 from llm2llm.openai_teacher import OpenAITeacher
 from llm2llm.llm_teachers import ReplayCache
 
@@ -187,6 +190,8 @@ def test_check_steps_takes_any_text(data):
     why = check_steps(text, data.draw(st.fractions()))
     assert why is None or isinstance(why, str)
     assert isinstance(strip_annotations(text), str)
+    where = first_wrong_step(text, data.draw(input_text(TASKS['gsm8k'])))
+    assert where is None or isinstance(where, str)
 
 
 # --- well-formed replies round-trip; malformed items are counted ----------------------------------------------------
@@ -226,6 +231,20 @@ def _example(task) -> st.SearchStrategy[Example]:
     return st.builds(lambda c, o, i: Example('', {'context': c, **dict(zip(task.input_fields[1:], o))}, str(i),
                                              source='generated'),
                      _input(max_size=200), opts, st.integers(0, task.n_options - 1))
+
+
+@pytest.mark.parametrize('prompt', list(TEACHER_PROMPTS))
+@pytest.mark.parametrize('name', list(TASKS))
+@fast(15)
+@given(data=st.data())
+def test_teacher_prompts_take_any_student_answer(name, prompt, data):
+    "Every teacher prompt asks about any seed with any answer the student wrote (or none), keeping the task's rules."
+    task = TASKS[name]
+    seed, k = data.draw(_example(task)), data.draw(st.integers(1, 5))
+    msgs = resolve_teacher_prompt(prompt)(task, seed, k, data.draw(st.none() | input_text(task)))
+    assert msgs[-1]['role'] == 'user' and all(isinstance(m['content'], str) and m['content'] for m in msgs)
+    assert msgs[:-1] == task.teacher_messages(seed, k)[:-1]
+
 
 
 def _names(task) -> list[str]:
