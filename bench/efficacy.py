@@ -89,6 +89,8 @@ def main():
     if a.assemble: return assemble(Path(a.assemble).expanduser())
     if a.reference not in a.rules: p.error(f'--reference {a.reference} is not among --rules {a.rules}')
     llm = a.teacher != 'simulated'
+    if not llm and a.prompts != ['paper']:
+        p.error('the simulated teacher reads no prompt: compare --prompts with an LLM teacher (--teacher FOLDER)')
     folder = Path(a.teacher).expanduser() if llm else None
 
     from llm2llm.demo import DemoConfig, demo_setup, run_and_report
@@ -122,7 +124,8 @@ def main():
                 if rule == a.reference and ref is None: ref = d
         ms = load_metrics(ref)
         counts = ','.join(str(m.n_asked_seeds) for m in ms)
-        run('random', s, LoopConfig(seed=s, method='random', counts=counts, iterations=len(ms)), teacher=teacher)
+        run('random', s, LoopConfig(seed=s, method='random', counts=counts, iterations=len(ms),
+                                    teacher_prompt=a.prompts[0]), teacher=teacher)
         last = ms[-1].iteration
         run('plain', s, LoopConfig(seed=s, method='plain', iterations=last + 1, first_iteration=last),
             {'max_steps': ms[-1].steps})
@@ -139,7 +142,7 @@ def main():
             f'Teacher: {teacher_name}. Student: SmolLM2-135M-Instruct'
             f"{' (tiny random model: a smoke run)' if a.tiny else ''}, the demo's settings. Demo intent task: "
             f'{a.n_seed} seeds, {a.n_test} test utterances; {a.iterations} iterations; random seeds {a.seeds}; '
-            f'random and plain match `llm2llm-{a.reference}`.\n\n'
+            f'random and plain match `{label(a.reference, a.prompts[0])}`.\n\n'
             f'`{" ".join(["python", *sys.argv])}`\n\n'
             + ''.join(f'- {k}: {sum(v) / len(v) / 60:.1f} min a run\n' for k, v in times.items())
             + f'- all: {(time.time() - started) / 60:.1f} min\n\n')

@@ -11,6 +11,7 @@ from .models import StudentConfig
 from .llm_teachers import Sampling, TeacherConfig
 from .methods import LoopConfig
 from .demo import DemoConfig
+from .runs import RENAMED_SETTINGS
 try: import tomllib
 except ModuleNotFoundError: import tomli as tomllib   # Python 3.10
 
@@ -66,6 +67,16 @@ def _type_name(tp) -> str:
     if lit: return 'one of ' + ', '.join(map(repr, typing.get_args(lit[0])))
     return re.sub(r'\b(typing|builtins)\.', '', getattr(tp, '__name__', None) if not typing.get_args(tp) else str(tp))
 
+# %% ../nbs/06c_config.ipynb #7826fdf6
+def _renamed(section: str, values: dict) -> dict:
+    "`values` of `section` with settings renamed since (`RENAMED_SETTINGS`) under their names now."
+    out = {}
+    for k, v in values.items():
+        name, value = RENAMED_SETTINGS.get(f'{section}.{k}', (f'{section}.{k}', lambda v: v))
+        out[name.split('.', 1)[1]] = value(v)
+    return out
+
+
 # %% ../nbs/06c_config.ipynb #ee68a1bf
 def read_config(path, own: dict[str, type]) -> dict[str, dict]:
     "The settings in the TOML file `path`: {'': the command's own (`own`: name -> type), section: {field: value}}."
@@ -81,6 +92,7 @@ def read_config(path, own: dict[str, type]) -> dict[str, dict]:
         if name not in SECTIONS:
             raise ConfigError(f'{path}, line {_line_of_section(text, name)}: unknown section [{name}]; '
                               f"the sections are: {', '.join(f'[{s}]' for s in SECTIONS)}")
+        values = _renamed(name, values)   # a file an older llm2llm wrote (a run folder's config.toml)
         _check_section(path, text, name, values, typing.get_type_hints(SECTIONS[name]))
         out[name] = values
     return out

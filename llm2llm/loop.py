@@ -178,16 +178,27 @@ def _check_data(task: Task, seeds: list[Example], test: list[Example]):
 def _write_run(run: RunContext, sample: dict | None, files: dict[str, str] | None):
     "Write run.json (and `files`), refusing a folder that holds another run, and the seed and test data once."
     scfg, folder = run.student if isinstance(run.student, StudentConfig) else run.student.cfg, run.folder
-    fmt = (('chat' if run.student.chat else 'plain') if isinstance(run.student, Student)
-           else 'plain' if scfg.chat_template is False else prompt_format(scfg, load_tokenizer(scfg)))
+    tok = lambda: run.student.tok if isinstance(run.student, Student) else load_tokenizer(scfg)
+    fmt = 'plain' if scfg.chat_template is False else prompt_format(scfg, tok())
     conf = run_config(run.task, scfg, run.teacher, run.cfg, run.seeds, run.test, sample, model=model_identity(scfg),
                       prompt=fmt)
-    if (folder / Files.run).exists(): check_same(json.loads((folder / Files.run).read_text()), conf, folder)
+    if (folder / Files.run).exists():
+        check_same(_with_format(json.loads((folder / Files.run).read_text()), conf, tok), conf, folder)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / Files.run, json.dumps(conf, indent=1))
     for name, text in (files or {}).items(): atomic_write(folder / name, text)
     for name, exs in ((Files.seed, run.seeds), (Files.test, run.test)):
         if not (folder / name).exists(): write_jsonl(folder / name, exs, run.task.target_field)
+
+# %% ../nbs/05b_loop.ipynb #974ee6ca
+def _with_format(old: dict, conf: dict, tokenizer: Callable) -> dict:
+    "`old`, a run.json, with the prompt format it used where it did not record one (older runs wrote None)."
+    st = old.get('student', {})
+    if 'prompt_format' in st or st.get('chat_template', False) is not None: return old
+    was = prompt_format(StudentConfig('older run', chat_template=None), tokenizer())   # then the default's format
+    same = conf['student']['chat_template'] if was == conf['student']['prompt_format'] else None
+    return {**old, 'student': {**st, 'prompt_format': was, 'chat_template': same}}
+
 
 # %% ../nbs/05b_loop.ipynb #414f2e83
 def _read_any(path: Path, task: Task) -> list[Example]:

@@ -46,6 +46,9 @@ def _describe(conf: dict) -> str:
     else: parts.append(f"{st['epochs']} epochs" + (f", at least {st['min_steps']} steps" if st.get('min_steps') else
                                                     ''))
     if not st['from_base']: parts.append('continues training (not from base)')
+    if st.get('prompt_format') == 'chat': parts.append("the student's chat template")
+    shown = loop.get('teacher_prompt', 'mistake' if loop.get('show_prediction') else 'paper')   # older runs
+    if asks and shown != 'paper': parts.append(f'teacher prompt {shown}')
     if asks and conf.get('teacher'): parts.append(f"teacher {conf['teacher']}")
     return ', '.join(parts)
 

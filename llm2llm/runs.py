@@ -212,7 +212,7 @@ _ADDED: dict = {   # 'section.field' -> the value that does what runs of this fo
     'loop.hard_share': 0.25,   # the dynamics rule's share came with the rule: older runs could not use it
     'loop.first_iteration': 0,   # every run started at iteration 0
     'student.cpu_bf16': False}   # and trained in the weights' own dtype
-_RENAMED: dict = {   # 'section.field' recorded by older runs -> (its name now, the value it meant)
+RENAMED_SETTINGS: dict = {   # 'section.field' of older runs and config files -> (its name now, the value it meant)
     'loop.show_prediction': ('loop.teacher_prompt', lambda shown: 'mistake' if shown else 'paper')}
 _DERIVED = ('student.prompt_format',)   # follows from what is compared: not in older runs
 
@@ -220,7 +220,7 @@ def _as_now(old: dict) -> dict:
     "`old`, flat, with renamed settings under their names now."
     out = {}
     for k, v in _flat(old).items():
-        name, value = _RENAMED.get(k, (k, lambda v: v))
+        name, value = RENAMED_SETTINGS.get(k, (k, lambda v: v))
         out[name] = value(v)
     return out
 

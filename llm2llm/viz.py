@@ -126,7 +126,7 @@ def _order(rows: list[list[bool]]) -> list[int]:
     return sorted(range(len(rows)), key=key)
 
 # %% ../nbs/06_viz.ipynb #7ae5b1c8
-_NOT_INPUT = ('id', 'source', 'parent', 'iteration', 'teacher', 'meta')
+_NOT_INPUT = ('id', 'source', 'parent', 'iteration', 'teacher', 'teacher_prompt', 'meta')
 
 def _seed_texts(rv: RunView) -> dict[str, str]:
     "Each seed's input as a person reads it (its first input field), by id, from the run's first training set."
