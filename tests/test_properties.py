@@ -342,7 +342,7 @@ def test_any_label_set_judges_its_own_labels(labels, data):
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4), max_leaves=12)
-FIELDS = ['id', 'text', 'label', 'source', 'parent', 'iteration', 'teacher', 'meta']
+FIELDS = ['id', 'text', 'label', 'source', 'parent', 'iteration', 'teacher', 'teacher_prompt', 'meta']
 
 
 GOOD_ROW = {'id': 'a1', 'text': 'play some jazz', 'label': 'PlayMusic'}
@@ -358,14 +358,14 @@ def test_parse_record_takes_any_json(d):
     assert all(isinstance(v, str) and v.strip() for v in [e.id, e.target, *e.inputs.values()])
     assert e.source in ('seed', 'generated')
     assert e.iteration is None or type(e.iteration) is int
-    assert all(v is None or isinstance(v, str) for v in (e.parent, e.teacher))
+    assert all(v is None or isinstance(v, str) for v in (e.parent, e.teacher, e.teacher_prompt))
 
 
 META = st.dictionaries(st.text(max_size=8).filter(lambda k: k not in FIELDS), JSON, max_size=3)
 @fast(100)
 @given(st.builds(Example, _line(max_size=20), st.fixed_dictionaries({'text': _line()}), _line(max_size=20),
                  st.sampled_from(['seed', 'generated']), st.none() | _line(max_size=20), st.none() | st.integers(0, 99),
-                 st.none() | _line(max_size=20), META))
+                 st.none() | _line(max_size=20), st.none() | st.sampled_from(['paper', 'mistake', 'contrast']), META))
 def test_records_round_trip(ex):
     d = json.loads(json.dumps(ex.to_dict('label')))
     assert parse_record(d, ['text'], 'label') == ex
