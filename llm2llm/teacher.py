@@ -148,7 +148,7 @@ def _vet(task: Task, req: TeacherRequest, got: list[Example], teacher: str, seen
     keep, bad = [], []
     for j, e in enumerate(got):
         e.id, txt = f'g{req.iteration}-{req.seed.id}-{j}', input_text(task, e)
-        if len(keep) == req.k:   # more than were asked for: kept, every prompt and method would add unequal data
+        if len(keep) == req.k:   # beyond what was asked for: kept, prompts and methods would add unequal data
             bad.append(Rejected('beyond_k', task.render(e), parent=req.seed.id)); continue
         if (m := _overlap(txt, seen, tests)) is not None:
             bad.append(Rejected(m[0], task.render(e), parent=req.seed.id, match=m[1], similarity=m[2])); continue
