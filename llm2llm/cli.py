@@ -6,14 +6,14 @@
 from __future__ import annotations
 import argparse, dataclasses, inspect, io, json, logging, re, sys, time, tokenize, types, typing
 from pathlib import Path
-from .core import ConfigError
+from .core import ConfigError, quiet
 from .records import DataError, report_overlap, write_jsonl, atomic_write
 from .tasks import make_task, task_names
 from .loaders import DATASETS, load_task_data, gsm8k_slice
 from .models import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
 from .llm_teachers import Sampling, TeacherConfig, TeacherError
 from .teachers import make_teacher
-from .runs import Files, RunMismatch, load_metrics, load_run, repeat_dir
+from .runs import Files, RunBusy, RunMismatch, load_metrics, load_run, repeat_dir
 from .methods import LoopConfig, ERROR_RULES, METHODS, describe, resolve_method
 from .loop import LoopResult
 from .demo import (DemoConfig, DEMO_STUDENT, DEMO_LOOP, demo_dir, demo_setup, run_and_report, run_control,
@@ -235,19 +235,20 @@ def _config_text(cmd: str, s: dict, loop: LoopConfig, student: StudentConfig, ru
 def _cmd_demo(a: argparse.Namespace) -> list[LoopResult]:
     "`llm2llm demo`: once, or once per random seed; each with retraining alone beside it, then the verdict."
     s, out, pairs, t0 = _resolve(a, 'demo'), [], [], time.time()
+    if s[''].get('quiet'): quiet()   # --quiet, or quiet = true in the config file: no progress bars at all
     for seed, repeated in _repeats(s):
         r = _matched(s, seed, repeated)
         loop, tcfg = LoopConfig(**{**DEMO_LOOP, **r['loop'], 'seed': seed}), TeacherConfig(**r['teacher'])
-        dcfg, asks, quiet = DemoConfig(**r['demo']), resolve_method(loop.method).teacher, bool(s[''].get('quiet'))
+        dcfg, asks, hush = DemoConfig(**r['demo']), resolve_method(loop.method).teacher, bool(s[''].get('quiet'))
         if repeated: dcfg = dataclasses.replace(dcfg, run_dir=str(repeat_dir(demo_dir(dcfg), seed)))
         teacher = None if tcfg.name == 'simulated' or not asks else make_teacher(
             tcfg, make_task('intents'), Sampling(**r['sampling']), loop.seed)
         d = demo_setup(dcfg, loop, r['student'], teacher)
         files = {Files.config: _config_text('demo', r, loop, d.student, d.run_dir, dcfg)}
         out.append(run_and_report(d.task, d.student, d.teacher if asks else None, d.seeds, d.test, d.run_dir, loop,
-                                  quiet, files=files))
+                                  hush, files=files))
         text = lambda c_loop, c_student, where: _config_text('demo', r, c_loop, c_student, where, dcfg)
-        if dcfg.control and asks and (where := run_control(d, out[-1], quiet, text)): pairs.append((d.run_dir, where))
+        if dcfg.control and asks and (where := run_control(d, out[-1], hush, text)): pairs.append((d.run_dir, where))
     if pairs and is_main() and not s[''].get('quiet'):
         lines = verdict_lines(*zip(*[(load_run(x), load_run(y)) for x, y in pairs]), (time.time() - t0) / len(out))
         for line in lines: print(line)
@@ -278,6 +279,7 @@ def _sample(seed_file: Path) -> dict | None:
 def _cmd_run(a: argparse.Namespace) -> list[LoopResult]:
     "`llm2llm run`: read and check the data files, then run the loop with a report (once per random seed)."
     s = _resolve(a, 'run'); top = s['']
+    if top.get('quiet'): quiet()
     if missing := [k for k in _REQUIRED if not top.get(k)]:
         raise ConfigError('missing: ' + ', '.join(f"--{k.replace('_', '-')}" for k in missing) +
                           ' (a flag, or the same name with _ at the top of a config file)')
@@ -331,7 +333,7 @@ def _cmd_report(a: argparse.Namespace):
     print(f'wrote {out}/report.md, {out}/report.png' + (f' and {out}/verdicts.png' if rep.verdicts else ''))
 
 # %% ../nbs/07_cli.ipynb #38dd780c
-_USER_ERRORS = (DataError, ModelNotFound, RunMismatch, TeacherError, ConfigError)
+_USER_ERRORS = (DataError, ModelNotFound, RunMismatch, RunBusy, TeacherError, ConfigError)
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `llm2llm` command."

@@ -4,12 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #dc0b1ba8
 from __future__ import annotations
-import sys, threading
+import os, sys, threading
 from typing import Callable
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['patch', 'ConfigError', 'Progress', 'in_colab']
+__all__ = ['patch', 'ConfigError', 'Progress', 'quiet', 'in_colab']
 
 # %% ../nbs/00_core.ipynb #d756f5e1
 def patch(f: Callable | None = None, *, as_prop: bool = False) -> Callable:
@@ -34,7 +34,7 @@ class Progress:
         self.callback, self.desc, self.total, self.n, self._lock = callback, desc, total, done, threading.Lock()
         # pass `disable` only when True: disable=False would override the user's TQDM_DISABLE=1
         self.bar = None if callback else tqdm(total=total, initial=done, desc=desc, leave=False,
-                                              **({'disable': True} if disable else {}))
+                                              **({'disable': True} if disable or _quiet else {}))
         if callback: callback(desc, done, total)
 
 # %% ../nbs/00_core.ipynb #c04e3d25
@@ -58,6 +58,19 @@ def __enter__(self: Progress): return self
 
 @patch
 def __exit__(self: Progress, *exc): self.close()
+
+# %% ../nbs/00_core.ipynb #7d435877
+_quiet = False   # `quiet()` was called: no bars
+
+def quiet():
+    "No progress bars from here on (llm2llm's, transformers', the hub's, datasets'); warnings and errors still show."
+    global _quiet
+    _quiet = True
+    os.environ['HF_DATASETS_DISABLE_PROGRESS_BARS'] = os.environ['HF_HUB_DISABLE_PROGRESS_BARS'] = '1'  # not loaded
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()   # the hub's bars too
+    if 'datasets' in sys.modules: sys.modules['datasets'].disable_progress_bars()
+
 
 # %% ../nbs/00_core.ipynb #672ec2e3
 def in_colab() -> bool:

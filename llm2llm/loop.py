@@ -15,11 +15,13 @@ from .distributed import start as start_processes, is_main, on_main
 from .tasks import Task
 from .models import StudentConfig, model_identity, prompt_format, load_tokenizer
 from .student import Student
+from .saved import save_student
 from .teacher import Teacher, Generation, ask_teacher
 from .methods import Ask, LoopConfig, check_loop, resolve_method, resolve_rule
 from .teacher_prompts import check_teacher_prompt
 from .runs import (Files, IterationRecord, check_same, finished_iterations, iter_dir, load_metrics,
-                          read_record, records_table, run_config, write_summary)
+                          read_record, records_table, run_config, write_summary, kept_students, prune_students,
+                          student_dir, lock_run, unlock_run)
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class RunContext:
     cfg: LoopConfig
     folder: Path                       # the run folder
     emit: Callable = lambda phase, **kw: None   # where events go (`run_loop`'s `on_event`)
+    valid: list[Example] = field(default_factory=list)   # the validation data (none: the last student is kept)
+    keep: str = 'none'                 # the students saved: 'all', 'last', 'none' (`runs.kept_students`)
 
 # %% ../nbs/05b_loop.ipynb #510911a9
 @dataclass
@@ -61,6 +65,7 @@ class _Step:
     dynamics: list = field(default_factory=list)  # and what it recorded of each example (`Student.dynamics`)
     on_seeds: tuple = ((), (), ())     # (answers, right, truncated) on the seeds
     on_test: tuple = ((), (), ())      # and on the test set
+    on_valid: tuple = ((), (), ())     # and on the validation set
     wrong: list = field(default_factory=list)   # the error rule's flags
     ask: Ask | None = None             # the method's choice
     gen: Generation | None = None      # what the teacher wrote
@@ -80,6 +85,7 @@ def _train(run: RunContext, it: _Step):
     with _timed(it.times, 'train_seconds'):
         it.fit = run.student.fit(it.train, seed=run.cfg.seed + it.i, desc=f'iter {it.i} training')
     it.dynamics = list(getattr(run.student, 'dynamics', []))   # before a rule's own fits (kfold) replace it
+    if run.keep != 'none': on_main(save_student, run.student, student_dir(run.folder, it.i), {'iteration': it.i})
 
 # %% ../nbs/05b_loop.ipynb #34a0dc03
 def _evaluate(student, task: Task, exs: list[Example], desc: str,
@@ -96,12 +102,13 @@ def _budget(student, task: Task, seeds: list[Example]) -> int:
 
 # %% ../nbs/05b_loop.ipynb #cb4921ca
 def _assess(run: RunContext, it: _Step):
-    "M_i's answers on the seeds and on the test set, and which seeds the error rule counts as errors."
+    "M_i's answers on the seeds, test and validation sets, and which seeds the error rule counts as errors."
     run.emit('evaluate', iteration=it.i)
     it.budget = _budget(run.student, run.task, run.seeds)
     with _timed(it.times, 'eval_seconds'):
         it.on_seeds = _evaluate(run.student, run.task, run.seeds, f'iter {it.i} seed eval', it.budget)
         it.on_test = _evaluate(run.student, run.task, run.test, f'iter {it.i} test eval', it.budget)
+        it.on_valid = _evaluate(run.student, run.task, run.valid, f'iter {it.i} valid eval', it.budget)
     with _timed(it.times, 'rule_seconds'):
         it.wrong = resolve_rule(run.cfg.error_rule)[1](
             run.student, run.task, run.seeds, *it.on_seeds[:2], train=it.train, seed=run.cfg.seed + it.i,
@@ -109,14 +116,15 @@ def _assess(run: RunContext, it: _Step):
 
 # %% ../nbs/05b_loop.ipynb #897efd65
 def _write_answers(run: RunContext, it: _Step):
-    "Write the iteration's pred_seed.jsonl, pred_test.jsonl and dynamics.jsonl."
-    (sp, sr, st), (tp, tr, tt) = it.on_seeds, it.on_test
-    write_jsonl(it.folder / Files.pred_seed, [
-        {'id': e.id, 'prediction': p, 'right': r, 'error': w, 'truncated': t, 'target': e.target}
-        for e, p, r, w, t in zip(run.seeds, sp, sr, it.wrong, st)])
-    write_jsonl(it.folder / Files.pred_test, [{'id': e.id, 'prediction': p, 'right': r, 'truncated': t,
-                                               'target': e.target} for e, p, r, t in zip(run.test, tp, tr, tt)])
+    "Write the iteration's answers (pred_seed, pred_test, and pred_valid with validation data) and dynamics.jsonl."
+    rows = lambda exs, on: [{'id': e.id, 'prediction': p, 'right': r, 'truncated': t, 'target': e.target}
+                            for e, p, r, t in zip(exs, *on)]
+    write_jsonl(it.folder / Files.pred_seed, [{**row, 'error': w} for row, w in zip(rows(run.seeds, it.on_seeds),
+                                                                                    it.wrong)])
+    write_jsonl(it.folder / Files.pred_test, rows(run.test, it.on_test))
+    if run.valid: write_jsonl(it.folder / Files.pred_valid, rows(run.valid, it.on_valid))
     write_jsonl(it.folder / Files.dynamics, it.dynamics)
+
 
 # %% ../nbs/05b_loop.ipynb #7df4b07b
 def _ask(run: RunContext, it: _Step):
@@ -126,8 +134,8 @@ def _ask(run: RunContext, it: _Step):
     predictions = {e.id: p for e, p in zip(run.seeds, it.on_seeds[0])}   # for a prompt that shows them
     with _timed(it.times, 'teacher_seconds'):
         it.gen = Generation([], [], {'calls': 0}) if not a.seeds else ask_teacher(
-            run.teacher, run.task, a.seeds, a.ks, it.i, known=it.train, test=run.test, predictions=predictions,
-            prompt=cfg.teacher_prompt, dedup=cfg.dedup, contamination=cfg.contamination)
+            run.teacher, run.task, a.seeds, a.ks, it.i, known=it.train, test=run.test + run.valid,
+            predictions=predictions, prompt=cfg.teacher_prompt, dedup=cfg.dedup, contamination=cfg.contamination)
     write_jsonl(it.folder / Files.generated, it.gen.examples, run.task.target_field)
     write_jsonl(it.folder / Files.rejected, [r.to_dict() for r in it.gen.rejected])
 
@@ -143,7 +151,8 @@ def _record(run: RunContext, it: _Step) -> IterationRecord:
         sum(it.wrong), len(it.ask.seeds), sum(it.ask.ks), len(gen.examples), len(gen.rejected),
         gen.rejected_by_reason, gen.usage, **{k: round(v, 2) for k, v in it.times.items()},
         **{k: fit.get(k) for k in ('train_loss_first_epoch', 'train_loss_last_epoch')},
-        **{k: fit.get(k, 0) for k in ('steps', 'epochs', 'examples')}, stop=it.ask.stop)
+        **{k: fit.get(k, 0) for k in ('steps', 'epochs', 'examples')}, stop=it.ask.stop,
+        valid_accuracy=sum(it.on_valid[1]) / len(it.on_valid[1]) if it.on_valid[1] else None)
 
 # %% ../nbs/05b_loop.ipynb #03f0c321
 def run_iteration(run: RunContext, i: int, train: list[Example]) -> tuple[IterationRecord, list[Example]]:
@@ -164,9 +173,9 @@ def run_iteration(run: RunContext, i: int, train: list[Example]) -> tuple[Iterat
     return m, new
 
 # %% ../nbs/05b_loop.ipynb #cf614167
-def _check_data(task: Task, seeds: list[Example], test: list[Example]):
+def _check_data(task: Task, seeds: list[Example], test: list[Example], valid: list[Example] = ()):
     "Raise `DataError` for an example that does not fit `task`, a duplicate id, or no seeds."
-    for name, exs in (('seed', seeds), ('test', test)):
+    for name, exs in (('seed', seeds), ('test', test), ('validation', valid)):
         ids = set()
         for n, e in enumerate(exs):
             task.check(e, f'{name} data', f'example {n}')
@@ -180,15 +189,16 @@ def _write_run(run: RunContext, sample: dict | None, files: dict[str, str] | Non
     scfg, folder = run.student if isinstance(run.student, StudentConfig) else run.student.cfg, run.folder
     tok = lambda: run.student.tok if isinstance(run.student, Student) else load_tokenizer(scfg)
     fmt = 'plain' if scfg.chat_template is False else prompt_format(scfg, tok())
-    conf = run_config(run.task, scfg, run.teacher, run.cfg, run.seeds, run.test, sample, model=model_identity(scfg),
-                      prompt=fmt)
+    conf = run_config(run.task, scfg, run.teacher, run.cfg, run.seeds, run.test, sample, run.valid,
+                      model=model_identity(scfg), prompt=fmt)
     if (folder / Files.run).exists():
         check_same(_with_format(json.loads((folder / Files.run).read_text()), conf, tok), conf, folder)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / Files.run, json.dumps(conf, indent=1))
     for name, text in (files or {}).items(): atomic_write(folder / name, text)
-    for name, exs in ((Files.seed, run.seeds), (Files.test, run.test)):
-        if not (folder / name).exists(): write_jsonl(folder / name, exs, run.task.target_field)
+    for name, exs in ((Files.seed, run.seeds), (Files.test, run.test), (Files.valid, run.valid)):
+        if (exs or name != Files.valid) and not (folder / name).exists():
+            write_jsonl(folder / name, exs, run.task.target_field)
 
 # %% ../nbs/05b_loop.ipynb #974ee6ca
 def _with_format(old: dict, conf: dict, tokenizer: Callable) -> dict:
@@ -234,9 +244,23 @@ def _iterate(run: RunContext, start: int, train: list[Example], metrics: list[It
         metrics.append(m)
         if m.stop and is_main(): _warn_stop(run, m)
         on_main(write_summary, run.folder, metrics, _stop_reason(metrics))   # after every iteration, to be watched
+        on_main(prune_students, run.folder, run.keep)
         if m.stop: break
         train = train + new
     return LoopResult(metrics, _stop_reason(metrics))
+
+# %% ../nbs/05b_loop.ipynb #474adfc1
+def _run(run: RunContext, sample: dict | None, files: dict[str, str] | None) -> LoopResult:
+    "Record the run (or check the folder holds it), resume, and run the iterations left."
+    on_main(_write_run, run, sample, files)
+    start, metrics, train = _resume(run)
+    if _stop_reason(metrics) == 'no_errors' or start >= run.cfg.iterations:
+        on_main(write_summary, run.folder, metrics, _stop_reason(metrics))   # nothing to run: the summary matches
+        on_main(prune_students, run.folder, run.keep)
+        return LoopResult(metrics, _stop_reason(metrics))
+    if not isinstance(run.student, Student): run.student = Student(run.student, run.task)
+    return _iterate(run, start, train, metrics)
+
 
 # %% ../nbs/05b_loop.ipynb #b4b3e432
 def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher | None, seeds: list[Example],
@@ -244,6 +268,7 @@ def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher | No
              on_event: Callable | None = None,   # called with each phase's events: (phase, iteration=..., ...)
              sample: dict | None = None,  # how the seeds were drawn (`SeedSample.config()`), recorded in run.json
              files: dict[str, str] | None = None,  # {name: text} written into the run folder once it is checked
+             valid: list[Example] | None = None,   # validation data: scored every iteration, to choose a student by
              ) -> LoopResult:
     "Run (or resume) LLM2LLM in `run_dir`; return one record per iteration and why the loop stopped."
     cfg = cfg or LoopConfig()
@@ -251,14 +276,12 @@ def run_loop(task: Task, student: Student | StudentConfig, teacher: Teacher | No
     check_loop(cfg, len(seeds), scfg.from_base)
     if teacher is None and method.teacher: raise ConfigError(f'method {method.name!r} needs a teacher')
     if method.teacher: check_teacher_prompt(cfg.teacher_prompt, task)
-    _check_data(task, seeds, test)
+    _check_data(task, seeds, test, valid or [])
     start_processes()                                 # under `accelerate launch`: join the other processes
     emit = on_event if on_event and is_main() else RunContext.emit   # events come from the main process
-    run = RunContext(task, student, teacher if method.teacher else None, seeds, test, cfg, Path(run_dir), emit)
-    on_main(_write_run, run, sample, files)
-    start, metrics, train = _resume(run)
-    if _stop_reason(metrics) == 'no_errors' or start >= cfg.iterations:
-        on_main(write_summary, run.folder, metrics, _stop_reason(metrics))   # nothing to run: the summary matches
-        return LoopResult(metrics, _stop_reason(metrics))
-    if not isinstance(student, Student): run.student = Student(student, task)
-    return _iterate(run, start, train, metrics)
+    run = RunContext(task, student, teacher if method.teacher else None, seeds, test, cfg, Path(run_dir), emit,
+                     list(valid or []), kept_students(cfg.keep_students, scfg.lora or bool(scfg.quantize)))
+    on_main(lock_run, run.folder)   # one writer at a time: `RunBusy` while another process writes the folder
+    try: return _run(run, sample, files)
+    finally: on_main(unlock_run, run.folder)
+

@@ -222,6 +222,7 @@ class LoopConfig:
     first_iteration: int = 0       # plain: train from this iteration on (its seed + i), e.g. only a loop's last
     dedup: float = 0.9             # drop a generation this similar (ROUGE-L F1) to a known input (1.0: exact copies)
     contamination: float = 0.9     # drop a generation this similar to a test input
+    keep_students: Literal['all', 'last', 'none'] | None = None  # saved (None: every LoRA adapter, a full model's last)
 
 # %% ../nbs/05_methods.ipynb #3de6d1fc
 def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
@@ -241,6 +242,8 @@ def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
     if cfg.first_iteration and resolve_method(cfg.method).teacher:
         raise ConfigError(f'first_iteration goes with a method that asks no teacher (plain): {cfg.method} needs '
                           'the data of the iterations before it')
+    if cfg.keep_students not in (None, 'all', 'last', 'none'):
+        raise ConfigError(f"keep_students must be 'all', 'last', 'none' or None, got {cfg.keep_students!r}")
     if cfg.oneshot_total is not None and cfg.oneshot_total < 1: raise ConfigError('oneshot_total must be >= 1')
     if cfg.counts is not None:
         if cfg.method != 'random': raise ConfigError(f"counts goes with method 'random', not {cfg.method!r}")

@@ -5,6 +5,7 @@
 # %% ../nbs/03_models.ipynb #26d7e07e
 from __future__ import annotations
 import hashlib, importlib.util, os, re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -14,8 +15,8 @@ from .tasks import Task
 
 # %% auto #0
 __all__ = ['LORA_LR', 'FULL_LR', 'BF16_CAPABILITY', 'StudentConfig', 'ModelNotFound', 'smollm2', 'load_tokenizer',
-           'prompt_format', 'tiny_student', 'auto_dtype', 'cpu_has_bf16', 'train_dtype', 'check_quantize', 'load_model',
-           'gguf_to_folder', 'model_identity']
+           'prompt_format', 'hf_bars_off', 'tiny_student', 'auto_dtype', 'cpu_has_bf16', 'train_dtype',
+           'check_quantize', 'load_model', 'gguf_to_folder', 'model_identity']
 
 # %% ../nbs/03_models.ipynb #635e88f0
 @dataclass
@@ -131,15 +132,16 @@ def _tiny_llama(tok, hidden: int, layers: int, seed: int):
     return LlamaForCausalLM(cfg)
 
 # %% ../nbs/03_models.ipynb #46346950
-def _save_quietly(folder: Path, *objs):
-    "`save_pretrained` each of `objs` (a model, a tokenizer) to `folder`, without transformers' progress bar."
+@contextmanager
+def hf_bars_off():
+    "No transformers progress bars inside (it shows one to load or save even a file of a few kilobytes)."
     from transformers.utils import logging as hf_logging
     shown = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
-    try:
-        for o in objs: o.save_pretrained(folder)
+    try: yield
     finally:
         if shown: hf_logging.enable_progress_bar()
+
 
 # %% ../nbs/03_models.ipynb #f2b3ae3b
 def tiny_student(task: Task, examples: list[Example], folder: str | os.PathLike, hidden: int = 64, layers: int = 2,
@@ -150,7 +152,7 @@ def tiny_student(task: Task, examples: list[Example], folder: str | os.PathLike,
                         seed=seed)
     if (folder / 'config.json').exists() and (folder / 'tokenizer.json').exists(): return cfg
     tok = _tiny_tokenizer([task.render(e) for e in examples] + list(getattr(task, 'labels', [])), vocab_size)
-    _save_quietly(folder, _tiny_llama(tok, hidden, layers, seed), tok)
+    with hf_bars_off(): _tiny_llama(tok, hidden, layers, seed).save_pretrained(folder); tok.save_pretrained(folder)
     return cfg
 
 # %% ../nbs/03_models.ipynb #e3c3c422

@@ -4,17 +4,18 @@
 
 # %% ../nbs/00_records.ipynb #cfec7681
 from __future__ import annotations
-import io, json, logging, os, tempfile
+import io, json, logging, os, shutil, tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from .core import patch
 
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['Example', 'DataError', 'parse_record', 'read_jsonl', 'atomic_write', 'clear_torn_writes', 'write_jsonl',
-           'report_overlap', 'to_dataset', 'from_dataset', 'load_examples']
+__all__ = ['Example', 'DataError', 'parse_record', 'read_jsonl', 'atomic_write', 'atomic_dir', 'remove_dir', 'clear_torn_writes',
+           'write_jsonl', 'report_overlap', 'to_dataset', 'from_dataset', 'load_examples']
 
 # %% ../nbs/00_records.ipynb #d941d2d8
 _LINEAGE = ('source', 'parent', 'iteration', 'teacher', 'teacher_prompt')   # where an example came from
@@ -170,11 +171,37 @@ def atomic_write(path: str | os.PathLike, text: str):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
+# %% ../nbs/00_records.ipynb #156df445
+@contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+    "A folder written whole or not at all: fill the temporary folder this yields; it then replaces `path`."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
+    try:
+        yield tmp
+        if path.exists(): remove_dir(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True); raise
+
+
+# %% ../nbs/00_records.ipynb #a1282909
+def remove_dir(path: str | os.PathLike):
+    "Delete the folder `path` so that it is gone at once: renamed to a temporary name, then deleted."
+    path = Path(path)
+    gone = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
+    os.replace(path, gone)   # onto the empty folder just made: one rename, whole or not at all
+    shutil.rmtree(gone)
+
+
 # %% ../nbs/00_records.ipynb #2a431a68
 def clear_torn_writes(folder: str | os.PathLike) -> int:
-    "Delete the temporary files of `atomic_write`s killed before their rename, in `folder` and below; how many."
-    torn = [p for p in Path(folder).rglob('.*.tmp') if p.is_file()]
-    for p in torn: p.unlink()
+    "Delete what writes killed before their rename left (`atomic_write`'s files, `atomic_dir`'s folders); how many."
+    torn = sorted(Path(folder).rglob('.*.tmp'), key=lambda p: len(p.parts))   # a torn folder before what it holds
+    for p in torn:
+        if p.is_dir(): shutil.rmtree(p)
+        elif p.exists(): p.unlink()
     return len(torn)
 
 # %% ../nbs/00_records.ipynb #0252e903

@@ -4,17 +4,18 @@
 
 # %% ../nbs/05a_runs.ipynb #2c8a7476
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, os, socket, sys, time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from .core import patch
-from .records import Example, atomic_write
+from .records import Example, atomic_write, remove_dir
 from .teacher import sum_usage
 from .methods import resolve_rule, resolve_method
 
 # %% auto #0
 __all__ = ['RUN_FORMAT', 'Files', 'iter_dir', 'repeat_dir', 'experiment_dir', 'IterationRecord', 'read_record', 'records_table',
-           'finished_iterations', 'load_metrics', 'RunView', 'load_run', 'RunMismatch']
+           'finished_iterations', 'load_metrics', 'RunView', 'load_run', 'RunMismatch', 'kept_students', 'student_dir',
+           'saved_students', 'prune_students', 'RunBusy', 'lock_run', 'unlock_run']
 
 # %% ../nbs/05a_runs.ipynb #fa3db257
 RUN_FORMAT = 2   # the version of the run folder's contents (2: iteration records with `stop`, methods by name)
@@ -23,7 +24,9 @@ RUN_FORMAT = 2   # the version of the run folder's contents (2: iteration record
 class Files:
     "The names of a run folder's files (the layout above)."
     run, summary, config, seed, test = 'run.json', 'metrics.json', 'config.toml', 'seed.jsonl', 'test.jsonl'
+    valid, lock = 'valid.jsonl', 'run.lock'
     train, pred_seed, pred_test = 'train.jsonl', 'pred_seed.jsonl', 'pred_test.jsonl'   # in each iteration's folder
+    pred_valid, student = 'pred_valid.jsonl', 'student'   # its answers on the validation set; M_i, saved
     generated, rejected, metrics = 'generated.jsonl', 'rejected.jsonl', 'metrics.json'
     dynamics = 'dynamics.jsonl'   # per example of train.jsonl: its answer's log-probability and learned, per epoch
     accuracy = 'accuracy.png'   # the accuracy plot the command line redraws after every iteration
@@ -80,6 +83,7 @@ class IterationRecord(_Assessed):
     epochs: int = 0                   # passes over the training data (begun)
     examples: int = 0                 # examples the fit saw
     stop: bool = False                # the loop ended after this iteration: the rule left nothing to ask about
+    valid_accuracy: float | None = None  # on the validation set (None: none given): what chooses the student to keep
 
 # %% ../nbs/05a_runs.ipynb #df7809b8
 @patch
@@ -95,13 +99,15 @@ def read_record(d: dict) -> IterationRecord:
 
 # %% ../nbs/05a_runs.ipynb #032427cc
 _SHOWN = [('iteration', 'iter', '{}'), ('train_size', 'train', '{}'), ('seed_accuracy', 'seed acc', '{:.1%}'),
-          ('test_accuracy', 'test acc', '{:.1%}'), ('n_wrong', 'errors', '{}'), ('n_asked', 'asked', '{}'),
-          ('n_generated', 'new', '{}'), ('n_rejected', 'dropped', '{}'), ('steps', 'steps', '{}')]
+          ('valid_accuracy', 'valid acc', '{:.1%}'), ('test_accuracy', 'test acc', '{:.1%}'),
+          ('n_wrong', 'errors', '{}'), ('n_asked', 'asked', '{}'), ('n_generated', 'new', '{}'),
+          ('n_rejected', 'dropped', '{}'), ('steps', 'steps', '{}')]
 
 def records_table(records: list[IterationRecord]) -> str:
     "A Markdown table of `records`, a row each: sizes, accuracies, errors, what was asked and written, steps."
-    row = lambda m: ['-' if getattr(m, k) is None else f.format(getattr(m, k)) for k, _, f in _SHOWN]
-    lines = [[h for _, h, _ in _SHOWN], ['---'] * len(_SHOWN), *map(row, records)]
+    shown = [s for s in _SHOWN if s[0] != 'valid_accuracy' or any(m.valid_accuracy is not None for m in records)]
+    row = lambda m: ['-' if getattr(m, k) is None else f.format(getattr(m, k)) for k, _, f in shown]
+    lines = [[h for _, h, _ in shown], ['---'] * len(shown), *map(row, records)]
     return '\n'.join('| ' + ' | '.join(l) + ' |' for l in lines)
 
 @patch
@@ -132,6 +138,7 @@ class RunView:
     conf: dict = field(default_factory=dict)   # its run.json
     stop_reason: str = 'unfinished'            # 'finished', 'no_errors', or 'unfinished' (still running, or killed)
     dynamics: list[list[dict]] = field(default_factory=list)   # per iteration: `Student.dynamics` of its fit
+    valid_preds: list[list[dict]] = field(default_factory=list)  # per iteration: answers on the validation set
 
     @property
     def iterations(self) -> list[int]: return [m.iteration for m in self.metrics]
@@ -159,14 +166,15 @@ def load_run(run_dir, answers: bool = True) -> RunView:
     read = lambda name: [_jsonl(x / name) for x in d]
     return RunView(run, metrics, read(Files.pred_seed), read(Files.pred_test), read(Files.train),
                    read(Files.generated), _jsonl(run / Files.test) if answers else [], conf,
-                   _stop_reason(run, conf, len(metrics)), read(Files.dynamics))
+                   _stop_reason(run, conf, len(metrics)), read(Files.dynamics), read(Files.pred_valid))
 
 # %% ../nbs/05a_runs.ipynb #94360d9d
 @patch
 def upto(self: RunView, k: int) -> RunView:
     "The run as it was after its first `k` iterations."
     return replace(self, metrics=self.metrics[:k], seed_preds=self.seed_preds[:k], test_preds=self.test_preds[:k],
-                   train=self.train[:k], generated=self.generated[:k], dynamics=self.dynamics[:k])
+                   train=self.train[:k], generated=self.generated[:k], dynamics=self.dynamics[:k],
+                   valid_preds=self.valid_preds[:k])
 
 # %% ../nbs/05a_runs.ipynb #8c8f9312
 def _fingerprint(examples: list[Example]) -> str:
@@ -183,6 +191,7 @@ def _teacher_identity(teacher) -> dict:
 # %% ../nbs/05a_runs.ipynb #c5e5f78d
 def run_config(task, student_cfg, teacher, loop_cfg, seeds: list[Example], test: list[Example],
                sample: dict | None = None,  # how the seeds were drawn (`SeedSample.config()`), if they were
+               valid: list[Example] | None = None,  # the validation data, if any
                *, model: dict,              # the student's model: `llm2llm.models.model_identity(student_cfg)`
                prompt: str | None = None,   # the student's prompt format, 'plain' or 'chat' (`prompt_format`)
                ) -> dict:
@@ -193,6 +202,7 @@ def run_config(task, student_cfg, teacher, loop_cfg, seeds: list[Example], test:
             'method': resolve_method(loop_cfg.method).name}
     data = {'seed': _fingerprint(seeds), 'test': _fingerprint(test), 'n_seed': len(seeds), 'n_test': len(test)}
     if sample is not None: data['sample'] = sample
+    if valid: data.update(valid=_fingerprint(valid), n_valid=len(valid))
     return {'format': RUN_FORMAT, 'task': task.name, 'student': student, **_teacher_identity(teacher),
             'loop': loop, 'data': data}
 
@@ -215,6 +225,7 @@ _ADDED: dict = {   # 'section.field' -> the value that does what runs of this fo
 RENAMED_SETTINGS: dict = {   # 'section.field' of older runs and config files -> (its name now, the value it meant)
     'loop.show_prediction': ('loop.teacher_prompt', lambda shown: 'mistake' if shown else 'paper')}
 _DERIVED = ('student.prompt_format',)   # follows from what is compared: not in older runs
+_FREE = ('loop.iterations', 'loop.keep_students')   # may change when a run resumes
 
 def _as_now(old: dict) -> dict:
     "`old`, flat, with renamed settings under their names now."
@@ -234,7 +245,7 @@ def check_same(old: dict, new: dict, path):
     b = _flat(new)
     a = {**{k: v for k, v in _ADDED.items() if k in b}, **_as_now(old)}   # a setting added since: as older runs did
     diff = [f'{k}: {a.get(k)!r} -> {b.get(k)!r}' for k in sorted(set(a) | set(b))
-            if k != 'loop.iterations' and a.get(k) != b.get(k) and not (k in _DERIVED and k not in a)]
+            if k not in _FREE and a.get(k) != b.get(k) and not (k in _DERIVED and k not in a)]
     if diff: raise RunMismatch(f'{path} holds a run with another configuration; use a new run folder or the same '
                                'settings. Differences:\n  ' + '\n  '.join(diff))
 
@@ -244,3 +255,71 @@ def write_summary(run, metrics: list[IterationRecord], stop_reason: str):
     usage = sum_usage(m.teacher_usage for m in metrics)
     summary = {'stop_reason': stop_reason, 'teacher_usage': usage, 'iterations': [m.to_dict() for m in metrics]}
     atomic_write(Path(run) / Files.summary, json.dumps(summary, indent=1))
+
+# %% ../nbs/05a_runs.ipynb #95c8d020
+def kept_students(keep: str | None, lora: bool) -> str:
+    "What `LoopConfig.keep_students` keeps: 'all', 'last' or 'none' (None: 'all' adapters, or the 'last' full model)."
+    return keep or ('all' if lora else 'last')
+
+# %% ../nbs/05a_runs.ipynb #f80b5db4
+def student_dir(run, i: int) -> Path:
+    "The folder of iteration `i`'s saved student in the run folder `run`."
+    return iter_dir(run, i) / Files.student
+
+def saved_students(run_dir) -> list[int]:
+    "Iterations of a run folder whose student is saved, in order."
+    return sorted(int(p.parent.parent.name[5:]) for p in Path(run_dir).glob(f'iter_*/{Files.student}/student.json'))
+
+# %% ../nbs/05a_runs.ipynb #5fd02b03
+def prune_students(run_dir, keep: str):
+    "Remove the saved students that `keep` ('all', 'last', 'none') does not keep: under 'last', all before the last."
+    done = finished_iterations(run_dir)
+    if keep != 'last' or not done: return
+    for i in saved_students(run_dir):
+        if i < done[-1]: remove_dir(student_dir(run_dir, i))
+
+# %% ../nbs/05a_runs.ipynb #f19f9c7b
+@patch
+def student(self: RunView, i: int | None = None,   # the iteration (default: the last one saved)
+            device=None):
+    "The student of iteration `i`, loaded from its folder (`saved.load_student`)."
+    from llm2llm.saved import load_student
+    have = saved_students(self.path)
+    if not have: raise FileNotFoundError(f'{self.path} has no saved student (written before llm2llm saved them, '
+                                         'or with keep_students="none")')
+    i = have[-1] if i is None else i
+    if i not in have: raise FileNotFoundError(f'iteration {i} of {self.path} has no saved student; saved: {have}')
+    return load_student(student_dir(self.path, i), device=device)
+
+# %% ../nbs/05a_runs.ipynb #45ce48a0
+class RunBusy(RuntimeError):
+    "Another process is writing the run folder."
+
+# %% ../nbs/05a_runs.ipynb #3089b166
+_HELD: dict[str, int] = {}   # run folder -> the open lock file this process holds it with
+
+def _holder(lock: Path) -> str:
+    try: h = json.loads(lock.read_text())
+    except (OSError, ValueError): return 'another process'
+    return f"process {h['pid']} on {h['host']} ({h['command']}, since {h['since']})"
+
+# %% ../nbs/05a_runs.ipynb #21f9d57e
+def lock_run(run_dir, command: str | None = None):
+    "Take the run folder's writer lock for this process, or raise `RunBusy` naming the process that holds it."
+    import fcntl
+    folder = Path(run_dir); folder.mkdir(parents=True, exist_ok=True)
+    key, lock = str(folder.resolve()), folder / Files.lock
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RunBusy(f'{folder} is being written by {_holder(lock)}; wait for it, or use another run folder') from None
+    me = {'pid': os.getpid(), 'host': socket.gethostname(), 'since': time.strftime('%Y-%m-%d %H:%M:%S'),
+          'command': command or ' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])[:200]}
+    os.ftruncate(fd, 0); os.write(fd, json.dumps(me).encode())
+    _HELD[key] = fd
+
+# %% ../nbs/05a_runs.ipynb #3818946c
+def unlock_run(run_dir):
+    "Release the run folder's writer lock, if this process holds it."
+    if (fd := _HELD.pop(str(Path(run_dir).resolve()), None)) is not None: os.close(fd)   # closing releases it

@@ -194,3 +194,14 @@ def test_demo_help_shows_the_demo_student():
     assert _flag_help(text, '--min-steps INT').endswith('(default: 64)')
     for old in ('--full', '--qlora', '--continue-training', '--temperature', '--teacher-4bit', '--concurrency', '--price'):
         assert f'{old} ' not in text and f'[{old}]' not in text
+
+
+def test_quiet_prints_no_progress_bars(tmp_path):
+    "`--quiet` with bars left on (no TQDM_DISABLE): nothing on stdout, and no bar (loading, training, answering)."
+    env = {k: v for k, v in os.environ.items() if k != 'TQDM_DISABLE'} | {'HF_HUB_OFFLINE': '1'}
+    args = [str(LLM2LLM), *ARGS, '--iterations', '1', '--run-dir', str(tmp_path / 'run')]
+    loud = subprocess.run(args[:-2] + ['--run-dir', str(tmp_path / 'loud')], capture_output=True, text=True, env=env)
+    assert loud.returncode == 0 and 'Loading weights' in loud.stderr and 'training' in loud.stderr   # bars shown
+    r = subprocess.run(args + ['--quiet'], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert (r.stdout, r.stderr) == ('', ''), r.stderr[-2000:]

@@ -6,7 +6,7 @@ Each attempt is a child forked from a fork server (multiprocessing's 'forkserver
 that has imported torch and the loop once, so a kill costs little), never from pytest itself, whose threads (servers,
 progress bars) may hold locks at the moment of a fork. It builds the tiny demo and calls `run_loop`, which resumes
 from whatever the killed attempts left."""
-import json, multiprocessing, os, random, signal, time
+import hashlib, json, multiprocessing, os, random, signal, time
 from pathlib import Path
 import pytest
 
@@ -60,13 +60,15 @@ def _attempt(run_dir: Path, kill_after: float | None = None, kill_at_write: int 
 
 
 def _snapshot(run_dir: Path) -> dict[str, str]:
-    "Every data file of a run folder (timings taken out of the metrics), by relative path; the tiny model left out."
+    """Every data file of a run folder (timings taken out of the metrics), by relative path, the saved student's
+    weights by their hash; the tiny model and the lock file (it names the process that held it) left out."""
     out = {}
     for p in sorted(run_dir.rglob('*')):
         rel = p.relative_to(run_dir).as_posix()
-        if not p.is_file() or rel.startswith('tiny_model/') or p.suffix == '.png': continue
-        assert p.suffix != '.tmp', f'a killed write left {rel} behind'
-        text = p.read_text(encoding='utf-8')
+        assert not p.name.endswith('.tmp'), f'a killed write left {rel} behind'
+        if not p.is_file() or rel.startswith('tiny_model/') or p.suffix == '.png' or p.name == 'run.lock': continue
+        if p.suffix == '.safetensors': out[rel] = hashlib.sha256(p.read_bytes()).hexdigest(); continue
+        text = p.read_text(encoding='utf-8').replace(str(run_dir), 'RUN')   # student.json names its base model
         if p.name == 'metrics.json':
             m = json.loads(text)
             strip = lambda r: {k: v for k, v in r.items() if k not in TIMES}
@@ -103,6 +105,7 @@ def test_random_kill_points_lose_nothing(reference, tmp_path):
 def test_kill_inside_file_writes(reference, tmp_path):
     ref, _ = reference
     per_iteration = len([p for p in (ref / 'iter_000').iterdir() if p.suffix in ('.json', '.jsonl')])
+    per_iteration += 3   # the saved student's: its student.json, its folder, an earlier one's removal
     rng, run, kills = random.Random(SEED + 1), tmp_path / 'run', []
     for _ in range(KILLS):   # each attempt dies inside a write of the start or of the iteration it works on
         k = rng.randint(1, per_iteration + 1)
