@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import ConfigError, quiet
 from .records import DataError, report_overlap, write_jsonl, atomic_write
 from .tasks import make_task, task_names
-from .loaders import DATASETS, load_task_data, gsm8k_slice
+from .loaders import DATASETS, load_task_data, gsm8k_slice, split_valid
 from .models import StudentConfig, ModelNotFound, smollm2, LORA_LR, FULL_LR
 from .llm_teachers import Sampling, TeacherConfig, TeacherError
 from .teachers import make_teacher
@@ -122,6 +122,8 @@ def _run_parser(sub):
     r.add_argument('--seed-file', help="(required) the seed examples, JSON Lines (a 'sample.json' beside it, "
                                        "as `llm2llm data` writes, is recorded in run.json)")
     r.add_argument('--test-file', help='(required) the test examples, JSON Lines')
+    r.add_argument('--valid-file', help='validation examples, JSON Lines (`llm2llm data` writes valid.jsonl): '
+                                        'scored every iteration; `llm2llm export` keeps the student best on them')
     r.add_argument('--run-dir', help='(required) run folder; an existing run resumes')
     r.add_argument('--model',
                    help="(required) student: hub id, local folder, or 'smollm2' for the offline SmolLM2-135M")
@@ -137,8 +139,10 @@ def _data_parser(sub):
                         "'gsm8k-slice' is the GSM8K slice shipped with llm2llm")
     g.add_argument('--train-file', help="a local copy of the data set's training split (parquet or JSON Lines)")
     g.add_argument('--test-file', help="a local copy of the data set's test split (parquet or JSON Lines)")
-    g.add_argument('--out', required=True, help='folder for seed.jsonl, test.jsonl and pool.jsonl')
+    g.add_argument('--out', required=True, help='folder for seed.jsonl, valid.jsonl, test.jsonl and pool.jsonl')
     g.add_argument('--n-seed', type=int, help="seed examples (default: the task's own)")
+    g.add_argument('--n-valid', type=int, help='validation examples drawn from the pool as the seeds are, per label '
+                                               '(default: as many as the seeds, at most half the pool; 0: none)')
     g.add_argument('--fraction', type=float, help='seeds as a fraction of the training split, e.g. 0.01 (--dataset)')
     g.add_argument('--seed', type=int, help="random seed of the split (default: the task's own; 0 for --dataset)")
 
@@ -163,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
 # %% ../nbs/07_cli.ipynb #cb8ee097
 _SHARED_OWN = {'repeats': int, 'seeds': list[int], 'match': str, 'quiet': bool}
 _RUN_OWN = {'task': str, 'labels': str, 'descriptions': str, 'target_field': str, 'seed_file': str, 'test_file': str,
-            'run_dir': str, 'model': str, **_SHARED_OWN}
+            'valid_file': str, 'run_dir': str, 'model': str, **_SHARED_OWN}
 _REQUIRED = ('task', 'seed_file', 'test_file', 'run_dir', 'model')   # of `run`, from a flag or the file
 
 def _sections(cmd: str) -> dict[str, tuple]:
@@ -285,6 +289,7 @@ def _cmd_run(a: argparse.Namespace) -> list[LoopResult]:
                           ' (a flag, or the same name with _ at the top of a config file)')
     task = make_task(top['task'], top.get('labels'), top.get('target_field'), _descriptions(top.get('descriptions')))
     seeds, test = task.read(top['seed_file']), task.read(top['test_file'])   # checked before any model loads
+    valid = task.read(top['valid_file']) if top.get('valid_file') else None
     report_overlap(seeds, test)                                               # a warning: nothing is dropped
     out = []
     for seed, repeated in _repeats(s):
@@ -296,7 +301,7 @@ def _cmd_run(a: argparse.Namespace) -> list[LoopResult]:
         student = _run_student(top['model'], r['student'], loop.seed)
         files = {Files.config: _config_text('run', r, loop, student, run_dir)}
         out.append(run_and_report(task, student, teacher, seeds, test, run_dir, loop, bool(top.get('quiet')),
-                                  _sample(Path(top['seed_file'])), files))
+                                  _sample(Path(top['seed_file'])), files, valid))
     return out
 
 # %% ../nbs/07_cli.ipynb #2b7c58fa
@@ -304,12 +309,14 @@ def _data_from_dataset(a: argparse.Namespace):
     "`llm2llm data --dataset`: seeds drawn from a data set's training split, its test split, the rest as the pool."
     name, files = ('gsm8k', gsm8k_slice()) if a.dataset == 'gsm8k-slice' else (a.dataset, {})
     files.update({k: v for k, v in (('train', a.train_file), ('test', a.test_file)) if v})
-    d = load_task_data(name, a.n_seed, a.fraction, 0 if a.seed is None else a.seed, data_files=files or None)
+    d = load_task_data(name, a.n_seed, a.fraction, 0 if a.seed is None else a.seed, data_files=files or None,
+                       n_valid=a.n_valid)
     out = Path(a.out)
-    for split, exs in (('seed', d.seeds), ('test', d.test), ('pool', d.pool)):
+    for split, exs in (('seed', d.seeds), ('valid', d.valid), ('test', d.test), ('pool', d.pool)):
         write_jsonl(out / f'{split}.jsonl', exs, d.task.target_field)
     atomic_write(out / 'sample.json', json.dumps(d.sample.config(), indent=1))
-    print(f'wrote {name}: {len(d.seeds)} seeds, {len(d.test)} test, {len(d.pool)} pool (--task {d.task.name}) to {out}')
+    print(f'wrote {name}: {len(d.seeds)} seeds, {len(d.valid)} validation, {len(d.test)} test, {len(d.pool)} pool '
+          f'(--task {d.task.name}) to {out}')
 
 # %% ../nbs/07_cli.ipynb #586753b8
 def _cmd_data(a: argparse.Namespace):
@@ -319,9 +326,11 @@ def _cmd_data(a: argparse.Namespace):
         raise ConfigError('--fraction, --train-file and --test-file go with --dataset')
     task = make_task(a.task)
     kw = {k: v for k, v in (('n_seed', a.n_seed), ('seed', a.seed)) if v is not None}
-    for split, exs in task.make_splits(**kw).items():
-        write_jsonl(Path(a.out) / f'{split}.jsonl', exs, task.target_field)
-    print(f'wrote {a.task} seed/test/pool to {a.out}')
+    splits = task.make_splits(**kw)
+    splits['valid'], splits['pool'] = split_valid(splits['pool'], a.n_valid, kw.get('seed', 0),
+                                                  n_seeds=len(splits['seed']))
+    for split, exs in splits.items(): write_jsonl(Path(a.out) / f'{split}.jsonl', exs, task.target_field)
+    print(f"wrote {a.task}: {', '.join(f'{len(v)} {k}' for k, v in splits.items())} to {a.out}")
 
 # %% ../nbs/07_cli.ipynb #0240d282
 def _cmd_report(a: argparse.Namespace):

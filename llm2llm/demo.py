@@ -159,13 +159,14 @@ def _reporter(run_dir: Path, out: Callable[[str], None]) -> Callable:
 def run_and_report(task: Task, student: StudentConfig, teacher: Teacher | None, seeds: list[Example],
                    test: list[Example], run_dir, cfg: LoopConfig, quiet: bool = False, sample: dict | None = None,
                    files: dict[str, str] | None = None,   # more files for the run folder (see `run_loop`)
+                   valid: list[Example] | None = None,    # validation data (see `run_loop`)
                    ) -> LoopResult:
     "`run_loop`, printing a line on the setup, a table row per iteration and a summary; accuracy.png after each."
     out, t0, run_dir = (lambda s: None) if quiet or not is_main() else tqdm.write, time.time(), Path(run_dir)
     out(_setup_line(task, student, teacher, seeds, test, cfg))
     if cost := _cost_line(student, cfg, len(seeds)): out(cost)
     res = run_loop(task, student, teacher, seeds, test, run_dir, cfg, on_event=_reporter(run_dir, out), sample=sample,
-                   files=files)
+                   files=files, valid=valid)
     if res.metrics and is_main(): _save_plot(run_dir, res.metrics)   # also when a resumed run had nothing left to do
     if res.stop_reason == 'no_errors':
         out('the student got every seed example right, so there was nothing left to augment: the loop stopped early')

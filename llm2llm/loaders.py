@@ -14,8 +14,8 @@ from .math_tasks import MathTask
 from .tasks import Task, LABEL_DESCRIPTIONS, make_task
 
 # %% auto #0
-__all__ = ['DATASETS', 'DatasetSpec', 'load_split', 'SeedSample', 'sample_seeds', 'TaskData', 'load_task_data', 'gsm8k_slice',
-           'trec_style']
+__all__ = ['DATASETS', 'DatasetSpec', 'load_split', 'SeedSample', 'sample_seeds', 'split_valid', 'TaskData', 'load_task_data',
+           'gsm8k_slice', 'trec_style']
 
 # %% ../nbs/02a_loaders.ipynb #96d6fb38
 @dataclass
@@ -246,6 +246,24 @@ def sample_seeds(examples: list[Example],        # the split to draw from, usual
     rest = [e for i, e in enumerate(examples) if i not in chosen]
     return SeedSample(seeds, rest, k, fraction, seed, strat, dataset, split)
 
+# %% ../nbs/02a_loaders.ipynb #40cd2585
+def split_valid(pool: list[Example],        # what the seeds left of the training split
+                n: int | None,              # validation examples to draw (0: none; None: `n_seeds`, at most half
+                                            # the pool)
+                seed: int = 0,              # the random seed of the draw
+                stratify: bool | None = None,  # per label; None: when the targets form a label set
+                n_seeds: int = 0,           # the number of seeds, for `n=None`
+                ) -> tuple[list[Example], list[Example]]:
+    "`n` validation examples drawn from `pool` as seeds are (`sample_seeds`), and the rest of the pool."
+    n = min(n_seeds, len(pool) // 2) if n is None else n
+    if n == 0: return [], list(pool)
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n < len(pool):
+        raise ConfigError(f'n_valid must be a whole number from 0 to {len(pool) - 1} (the pool holds {len(pool)} '
+                          f'examples), got {n!r}')
+    s = sample_seeds(pool, n, seed=seed, stratify=stratify, split='pool')
+    return s.seeds, s.rest
+
+
 # %% ../nbs/02a_loaders.ipynb #2201aab2
 def _task_for(name: str, spec: DatasetSpec) -> Task:
     "The llm2llm task a data set goes with."
@@ -256,12 +274,13 @@ def _task_for(name: str, spec: DatasetSpec) -> Task:
 # %% ../nbs/02a_loaders.ipynb #ef826394
 @dataclass
 class TaskData:
-    "A data set ready for the loop: its task, seeds, test split and pool."
+    "A data set ready for the loop: its task, seeds, test split, pool and validation set."
     task: Task                 # the task the data set goes with
     seeds: list[Example]       # the seeds, drawn from the training split
     test: list[Example]        # the test split
     pool: list[Example]        # the rest of the training split
     sample: SeedSample         # how the seeds were drawn; `sample.config()` goes into the run's record
+    valid: list[Example] = field(default_factory=list)   # drawn from the pool (`n_valid`); not in `pool`
 
 # %% ../nbs/02a_loaders.ipynb #a8720cc3
 def load_task_data(name: str,                      # a data set in `DATASETS`
@@ -270,15 +289,17 @@ def load_task_data(name: str,                      # a data set in `DATASETS`
                    seed: int = 0,                  # the random seed of the draw
                    data_files: dict | None = None, # local copies per split: {'train': 'a.parquet', 'test': ...}
                    cache_dir=None,                 # the `datasets` cache directory
+                   n_valid: int | None = 0,        # validation examples drawn from the pool (`split_valid`)
                    ) -> TaskData:
-    "A data set's task, seeds (stratified for classification), test split and pool, from the hub or local files."
+    "A data set's task, seeds (stratified for classification), test split, pool and validation set (hub or files)."
     spec, files = _spec(name), data_files or {}
     if unknown := set(files) - set(spec.splits): raise ConfigError(f'{name} has no split {", ".join(sorted(unknown))}')
     task = _task_for(name, spec)
     train, test = (load_split(name, s, files.get(s), cache_dir) for s in ('train', 'test'))
     for e in train + test: task.check(e, None, e.id)
     s = sample_seeds(train, n, fraction, seed, stratify=spec.task == 'classification', dataset=name)
-    return TaskData(task, s.seeds, test, s.rest, s)
+    valid, pool = split_valid(s.rest, n_valid, seed, stratify=spec.task == 'classification', n_seeds=len(s.seeds))
+    return TaskData(task, s.seeds, test, pool, s, valid)
 
 # %% ../nbs/02a_loaders.ipynb #60ea1c94
 def _shipped(name: str) -> dict[str, Path]:

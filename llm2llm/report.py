@@ -107,6 +107,8 @@ def row(e: Experiment) -> dict:
     return {'experiment': e.name, 'description': e.description, 'teacher': _asks_teacher(e.conf), 'runs': len(e.runs),
             'test_by_iteration': _per_iteration(e, 'test_accuracy'), 'test_last': acc, 'test_last_sd': sd,
             'seed_last': mean([m.seed_accuracy for m in last]),
+            'valid_last': statistics.fmean(v) if (v := [m.valid_accuracy for m in last if m.valid_accuracy is not None])
+                          else None,
             'added': mean([m.n_generated_in_train for m in last]),
             'steps_last': mean([m.steps for m in last]),
             'errors_by_iteration': _per_iteration(e, 'n_wrong'),
@@ -187,8 +189,11 @@ class Report:
 
     def markdown(self) -> str:
         "The table, then the notes."
-        lines = ['| ' + ' | '.join(_HEAD) + ' |', '|' + '---|' * len(_HEAD)]
-        lines += ['| ' + ' | '.join(_cells(r)) + ' |' for r in self.rows]
+        valid = any(r.get('valid_last') is not None for r in self.rows)   # beside the test column, when there is one
+        cols = lambda cells, v: cells[:3] + [v] + cells[3:] if valid else cells
+        head = cols(_HEAD, 'valid acc, last (%)')
+        lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+        lines += ['| ' + ' | '.join(cols(_cells(r), _pct(r.get('valid_last')))) + ' |' for r in self.rows]
         notes = [f'- {n}' for n in [_baseline_note(self.rows)] if n] + [f'- {w}' for w in _legend(self.experiments)]
         notes += [f'- Not compared: **{name}**: {why}.' for name, why in self.left_out]
         return '\n'.join(lines + ([''] + notes if notes else []) + _verdict_table(self.verdicts, self.rows)) + '\n'

@@ -110,11 +110,14 @@ def test_run_command_on_arithmetic_files(cli, tmp_path):
     # a tiny model folder, made by a short demo run, stands in for a hub model
     assert cli('demo', '--tiny', '--n-test', '14', '--iterations', '1', '--run-dir', tmp_path / 'demo').returncode == 0
     r = cli('run', '--task', 'arithmetic', '--seed-file', tmp_path / 'data/seed.jsonl', '--test-file', test,
-            '--model', tmp_path / 'demo/tiny_model', '--no-lora', '--lr', '3e-3', '--epochs', '2', '--iterations', '2',
-            '--run-dir', tmp_path / 'run')
+            '--valid-file', tmp_path / 'data/valid.jsonl', '--model', tmp_path / 'demo/tiny_model', '--no-lora',
+            '--lr', '3e-3', '--epochs', '2', '--iterations', '2', '--run-dir', tmp_path / 'run')
     assert r.returncode == 0, r.stderr
     ms = json.loads((tmp_path / 'run/metrics.json').read_text())['iterations']
     assert [m['iteration'] for m in ms] == [0, 1] and ms[0]['n_wrong'] > 0
+    # the validation file `llm2llm data` wrote is scored every iteration
+    assert all(m['valid_accuracy'] is not None for m in ms) and len(_jsonl(tmp_path / 'run/iter_001/pred_valid.jsonl')) == 20
+    assert [p.name for p in (tmp_path / 'run').glob('iter_*/student')] == ['student']   # a full model: the last only
     gen = _jsonl(tmp_path / 'run/iter_000/generated.jsonl')
     assert gen and all(g['teacher'] == 'simulated-arithmetic' and '####' in g['answer'] for g in gen)
     run_cfg = json.loads((tmp_path / 'run/run.json').read_text())

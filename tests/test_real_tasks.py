@@ -68,7 +68,7 @@ def gsm_files(tmp_path_factory):
     d = tmp_path_factory.mktemp('gsm')
     r = run_cli('data', '--dataset', 'gsm8k-slice', '--n-seed', '12', '--seed', '1', '--out', d)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == f'wrote gsm8k: 12 seeds, 200 test, 288 pool (--task gsm8k) to {d}'
+    assert r.stdout.strip() == f'wrote gsm8k: 12 seeds, 12 validation, 200 test, 276 pool (--task gsm8k) to {d}'
     (d / 'test_small.jsonl').write_text(''.join((d / 'test.jsonl').read_text().splitlines(keepends=True)[:16]))
     tiny_student(GSM, GSM.read(d / 'seed.jsonl') + GSM.read(d / 'pool.jsonl'), d / 'tiny', hidden=32)
     return d
