@@ -20,6 +20,7 @@ from .demo import (DemoConfig, DEMO_STUDENT, DEMO_LOOP, demo_dir, demo_setup, ru
                           verdict_lines)
 from .config import read_config, to_toml, merge
 from .report import write_report
+from .export import export_run, push_to_hub
 from .distributed import start, is_main, barrier, MainProcessFailed
 
 # %% auto #0
@@ -155,13 +156,26 @@ def _report_parser(sub):
     r.add_argument('--out', help='folder for report.md and report.png (default: RUN_DIR/report for one RUN_DIR, '
                                  'else ./report)')
 
+# %% ../nbs/07_cli.ipynb #9a483f42
+def _export_parser(sub):
+    "The `export` command's flags."
+    e = sub.add_parser('export', help='the student to keep (chosen by validation) and the grown data set, with cards')
+    e.add_argument('run_dir', metavar='RUN_DIR', help='a run folder')
+    e.add_argument('out', metavar='OUT', help='folder for student/, data/, lm_eval/ and export.json (replaced)')
+    e.add_argument('--base-model', help="the base model's hub id, for the cards and adapter_config.json "
+                                        '(default: the base as the run saved it)')
+    e.add_argument('--push-to-hub', metavar='REPO', help="then push the student to the model repo REPO ('user/name') "
+                                                          'and the data set to REPO-data (token: $HF_TOKEN)')
+    e.add_argument('--public', action='store_true', help='make the repos public (default: private)')
+
+
 # %% ../nbs/07_cli.ipynb #176224b1
 def _parser() -> argparse.ArgumentParser:
     "The `llm2llm` command's parser, built from the dataclasses as they are now."
     p = argparse.ArgumentParser(prog='llm2llm',
                                 description='LLM2LLM: grow a small training set where the student fails.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    _demo_parser(sub); _run_parser(sub); _data_parser(sub); _report_parser(sub)
+    _demo_parser(sub); _run_parser(sub); _data_parser(sub); _report_parser(sub); _export_parser(sub)
     return p
 
 # %% ../nbs/07_cli.ipynb #cb8ee097
@@ -341,6 +355,21 @@ def _cmd_report(a: argparse.Namespace):
     print(rep.markdown())
     print(f'wrote {out}/report.md, {out}/report.png' + (f' and {out}/verdicts.png' if rep.verdicts else ''))
 
+# %% ../nbs/07_cli.ipynb #be4de4b1
+def _cmd_export(a: argparse.Namespace):
+    "`llm2llm export`: write the chosen student and the data set with their cards; push them if asked."
+    data_repo = f'{a.push_to_hub}-data' if a.push_to_hub else None
+    try: exp = export_run(a.run_dir, a.out, a.base_model, data_repo)
+    except FileNotFoundError as e: raise ConfigError(str(e)) from None
+    print(f'exported {exp.choice.why}')
+    print(f"  student: {exp.out / 'student'} (base: {exp.base})")
+    print(f"  data:    {exp.out / 'data'} ({', '.join(f'{k} {v}' for k, v in exp.sizes.items())})")
+    print(f'  check it with lm-evaluation-harness: {exp.command}')
+    if a.push_to_hub:
+        for what, url in push_to_hub(exp, a.push_to_hub, data_repo, private=not a.public).items():
+            print(f'  pushed the {what}: {url}')
+
+
 # %% ../nbs/07_cli.ipynb #38dd780c
 _USER_ERRORS = (DataError, ModelNotFound, RunMismatch, RunBusy, TeacherError, ConfigError)
 
@@ -349,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
     if a.cmd in ('demo', 'run'): start()   # under `accelerate launch`, join the other processes
-    try: {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report}[a.cmd](a)
+    try: {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report, 'export': _cmd_export}[a.cmd](a)
     except _USER_ERRORS + (MainProcessFailed,) as e:   # MainProcessFailed: the main process's error, in the others
         if is_main(): print(f'llm2llm {a.cmd}: error: {e}', file=sys.stderr, flush=True)
         barrier()
