@@ -378,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
     if a.cmd in ('demo', 'run'): start()   # under `accelerate launch`, join the other processes
-    try: {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report, 'export': _cmd_export}[a.cmd](a)
+    run = {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report, 'export': _cmd_export}
+    try: run[a.cmd](a)
     except _USER_ERRORS + (MainProcessFailed,) as e:   # MainProcessFailed: the main process's error, in the others
         if is_main(): print(f'llm2llm {a.cmd}: error: {e}', file=sys.stderr, flush=True)
         barrier()

@@ -85,7 +85,8 @@ def _train(run: RunContext, it: _Step):
     with _timed(it.times, 'train_seconds'):
         it.fit = run.student.fit(it.train, seed=run.cfg.seed + it.i, desc=f'iter {it.i} training')
     it.dynamics = list(getattr(run.student, 'dynamics', []))   # before a rule's own fits (kfold) replace it
-    if run.keep != 'none': on_main(save_student, run.student, student_dir(run.folder, it.i), {'iteration': it.i})
+    if run.keep != 'none':   # the main process saves; every process gets the folder's name (JSON)
+        on_main(lambda: str(save_student(run.student, student_dir(run.folder, it.i), {'iteration': it.i})))
 
 # %% ../nbs/05b_loop.ipynb #34a0dc03
 def _evaluate(student, task: Task, exs: list[Example], desc: str,
@@ -124,7 +125,6 @@ def _write_answers(run: RunContext, it: _Step):
     write_jsonl(it.folder / Files.pred_test, rows(run.test, it.on_test))
     if run.valid: write_jsonl(it.folder / Files.pred_valid, rows(run.valid, it.on_valid))
     write_jsonl(it.folder / Files.dynamics, it.dynamics)
-
 
 # %% ../nbs/05b_loop.ipynb #7df4b07b
 def _ask(run: RunContext, it: _Step):

@@ -160,11 +160,16 @@ def read_jsonl(path: str | os.PathLike,       # a JSON Lines file, one example a
     return out
 
 # %% ../nbs/00_records.ipynb #985115f8
+def _umask() -> int:
+    m = os.umask(0); os.umask(m)
+    return m
+
 def atomic_write(path: str | os.PathLike, text: str):
     "Write `text` to `path` so that readers see the old file or the new one, never half of it."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    os.chmod(tmp, 0o666 & ~_umask())   # as `open` would make it: mkstemp's is for this user alone
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(text); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -178,6 +183,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
+    os.chmod(tmp, 0o777 & ~_umask())   # as `mkdir` would make it
     try:
         yield tmp
         if path.exists(): remove_dir(path)

@@ -79,11 +79,13 @@ def save_student(student: Student, folder: str | os.PathLike,
                  about: dict | None = None,   # more to record in student.json, e.g. the run's iteration
                  ) -> Path:
     "Save `student` to `folder` (atomically): weights or adapter, tokenizer, and student.json."
-    if student.cfg.quantize: raise ConfigError('a 4-bit student saves its adapter only: set lora=True')
-    meta = {'kind': 'lora' if student.cfg.lora else 'full', 'dtype': _dtype_name(student),
-            'student': asdict(student.cfg), 'prompt_format': prompt_format(student.cfg, student.tok),
-            'base': {'model': student.cfg.model, 'gguf_file': student.cfg.gguf_file}, 'task': task_spec(student.task),
-            **(about or {})}
+    cfg = student.cfg
+    if cfg.quantize and not cfg.lora: raise ConfigError('a 4-bit student saves its adapter only: set lora=True')
+    here = Path(cfg.model).expanduser()
+    model = str(here.resolve()) if here.is_dir() else cfg.model   # a local folder, wherever it is loaded from
+    meta = {'kind': 'lora' if cfg.lora else 'full', 'dtype': _dtype_name(student),
+            'student': {**asdict(cfg), 'model': model}, 'prompt_format': prompt_format(cfg, student.tok),
+            'base': {'model': model, 'gguf_file': cfg.gguf_file}, 'task': task_spec(student.task), **(about or {})}
     with atomic_dir(folder) as t, hf_bars_off():
         _save_weights(student, t)
         atomic_write(t / STUDENT_FILE, json.dumps(meta, indent=1))

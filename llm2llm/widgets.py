@@ -95,8 +95,10 @@ class LoopStepper:
     "Run LLM2LLM one iteration at a time in a notebook, with plots and tables after each."
     def __init__(self, task, student: Student | StudentConfig, teacher, seeds, test, run_dir,
                  cfg: LoopConfig | None = None,
-                 background: bool = False):  # run in a thread (JupyterLab, VS Code); never in Colab
+                 background: bool = False,   # run in a thread (JupyterLab, VS Code); never in Colab
+                 valid: list | None = None):  # validation data, scored every iteration (see `run_loop`)
         self.task, self.student, self.teacher, self.seeds, self.test = task, student, teacher, seeds, test
+        self.valid = valid
         self.run_dir, self.cfg, self.background = Path(run_dir), cfg or LoopConfig(), _background(background)
         self._thread, self._stop, self.error = None, threading.Event(), None
         self._controls(); self._views()
@@ -203,7 +205,7 @@ def _advance(self: LoopStepper, n: int | None):
     while len(finished_iterations(self.run_dir)) < goal:
         cfg = replace(self.cfg, iterations=len(finished_iterations(self.run_dir)) + 1)
         res = run_loop(self.task, self.student, self.teacher, self.seeds, self.test, self.run_dir, cfg,
-                       on_event=self._on_event)
+                       on_event=self._on_event, valid=self.valid)
         self.refresh()
         if res.stop_reason == 'no_errors':
             self.message.value = ('<b>The student gets every seed example right: the error rule finds nothing to '
