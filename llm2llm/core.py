@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #dc0b1ba8
 from __future__ import annotations
-import os, sys, threading
+import functools, os, sys, threading
 from typing import Callable
 from tqdm.auto import tqdm
 
@@ -70,6 +70,8 @@ def quiet():
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()   # the hub's bars too
     if 'datasets' in sys.modules: sys.modules['datasets'].disable_progress_bars()
+    import tqdm.std   # and bars made with tqdm itself (transformers' GGUF conversion): off unless asked for by name
+    tqdm.std.tqdm.__init__ = functools.partialmethod(tqdm.std.tqdm.__init__, disable=True)
 
 
 # %% ../nbs/00_core.ipynb #672ec2e3

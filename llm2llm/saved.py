@@ -4,7 +4,7 @@
 
 # %% ../nbs/03d_saved.ipynb #296deb04
 from __future__ import annotations
-import importlib, json, logging, os, warnings
+import importlib, json, logging, os, sys, warnings
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 import torch
@@ -30,12 +30,14 @@ def task_spec(task: Task) -> dict:
 
 # %% ../nbs/03d_saved.ipynb #14b6cdc4
 def task_from_spec(spec: dict) -> Task:
-    "The task `task_spec` recorded; `ConfigError` when its class cannot be imported here."
+    "The task `task_spec` recorded: one of llm2llm's, or one already imported; else `ConfigError`."
     module, _, name = spec['class'].partition(':')
-    try: cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise ConfigError(f"the saved student's task is {spec['class']}, which cannot be imported here: "
-                          'pass the task, load_student(folder, task=...)') from None
+    mod = sys.modules.get(module)   # a file read from disk imports no module of its choosing: only llm2llm's own
+    if mod is None and module.split('.')[0] == 'llm2llm': mod = importlib.import_module(module)
+    cls = getattr(mod, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Task)):
+        raise ConfigError(f"the saved student's task is {spec['class']}, which is not a task imported here: "
+                          'pass the task, load_student(folder, task=...)')
     kw = {k: tuple(v) if isinstance(getattr(cls, k, None), tuple) else v for k, v in spec['fields'].items()}
     return cls(**kw)
 

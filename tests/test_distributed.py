@@ -87,7 +87,7 @@ def test_same_metrics(runs):
 
 def test_main_process_writes_each_file_as_often(runs):
     tmp, *_ = runs
-    def writes(name, rank): return sorted(re.sub(r'\.[^/]*\.tmp$', '.tmp', l)   # mkstemp's random part
+    def writes(name, rank): return sorted(re.sub(r'\.[^/]*\.tmp(?=/|$)', '.tmp', l)   # mkstemp's, mkdtemp's random part
                                           for l in (tmp / f'{name}.writes.{rank}').read_text().splitlines())
     alone = writes('one', 0)
     assert 'os.rename iter_002/metrics.json' in alone and alone.count('os.rename metrics.json') == 3, alone

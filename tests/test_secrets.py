@@ -140,6 +140,9 @@ SAFE = {
     ('tasks.py', 'return getattr(importlib.import_module(module), attr)'):
         "`make_task` imports a built-in task's module named in `TASKS` by the library (or by a user's code), never "
         "a name read from data: a task name only selects a key of `TASKS`",
+    ('saved.py', "if mod is None and module.split('.')[0] == 'llm2llm': mod = importlib.import_module(module)"):
+        "`task_from_spec` rebuilds a saved student's task: it imports a module named in student.json only when it is "
+        "one of llm2llm's own; any other class must already be imported by the user's code",
 }
 RISKY = re.compile(r'\bpickle\b|\bcloudpickle\b|\bdill\b|\bmarshal\b|\bshelve\b|\bjoblib\b|(?<![.\w])eval\(|'
                    r'(?<![.\w])exec\(|(?<![.\w])compile\(|torch\.load\(|\bnp\.load\(|allow_pickle|yaml\.load\(|'
