@@ -26,6 +26,7 @@ def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop
                      seed: Callable[[list[int]], int] | None = None,  # batch's prompt indices -> torch.manual_seed
                      done: Callable[[int, list[int]], None] | None = None,  # called (index, new ids) as each is ready
                      sharded: bool = False,             # split the batches between processes, gather the results
+                     complete: Callable[[str], bool] | None = None,  # a reply's new text -> done: it stops there
                      **generate_kwargs) -> list[list[int]]:
     "New token ids for each of `prompts` (token ids), in their order, each cut after its first id in `stop_ids`."
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]) if longest_first else len(prompts[i]))
@@ -37,9 +38,31 @@ def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop
             x = tok.pad({'input_ids': [prompts[i] for i in idx]}, padding_side='left', return_attention_mask=True,
                         return_tensors='pt').to(model.device)
             if seed is not None: torch.manual_seed(seed(idx))
-            gen = model.generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **generate_kwargs)
-            for i, row in zip(idx, gen[:, x['input_ids'].shape[1]:].tolist()):
-                out[i] = _cut(row, stop_ids)
+            width, kw = x['input_ids'].shape[1], dict(generate_kwargs)
+            if complete is not None: kw['stopping_criteria'] = _answer_done(tok, width, complete)
+            gen = model.generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **kw)
+            for i, row in zip(idx, gen[:, width:].tolist()):
+                out[i] = _cut(_unpadded(row, tok.pad_token_id, stop_ids) if complete else row, stop_ids)
                 if done is not None: done(i, out[i])
             bar.update(1)
     return gather_in_order(out, len(prompts)) if sharded else [out[i] for i in range(len(prompts))]
+
+# %% ../nbs/03a_generation.ipynb #4643ad23
+def _answer_done(tok, width: int, complete: Callable[[str], bool]):
+    "`generate`'s stopping criteria: a row is done once `complete` holds for what it wrote after the first `width`."
+    from transformers import StoppingCriteria, StoppingCriteriaList
+    class AnswerDone(StoppingCriteria):
+        def __call__(self, input_ids, scores=None, **kw) -> torch.BoolTensor:
+            texts = tok.batch_decode(input_ids[:, width:], skip_special_tokens=True)
+            return torch.tensor([complete(t) for t in texts], dtype=torch.bool, device=input_ids.device)
+    return StoppingCriteriaList([AnswerDone()])
+
+
+# %% ../nbs/03a_generation.ipynb #45a9068b
+def _unpadded(ids: list[int], pad_id: int | None, stop_ids: set[int]) -> list[int]:
+    "`ids` without the padding `generate` adds after a row that stopped (none to take when padding is a stop id)."
+    if pad_id is None or pad_id in stop_ids: return ids
+    end = len(ids)
+    while end and ids[end - 1] == pad_id: end -= 1
+    return ids[:end]
+

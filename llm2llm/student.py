@@ -228,6 +228,7 @@ def eval_budget(self: Student, examples: list[Example]) -> int:
 def generate(self: Student, examples: list[Example], desc: str = 'generating',
              max_new_tokens: int | None = None,  # default: the task's; a task without one needs it given
              return_truncated: bool = False,     # also return, for each answer, whether it hit the budget
+             stop_at_answer: bool = True,        # stop an answer once the task reads it as complete (`answer_end`)
              ) -> list[str] | tuple[list[str], list[bool]]:
     "Greedy answers to `examples`, in order (and which ones were cut by the budget)."
     from transformers import GenerationConfig
@@ -239,8 +240,10 @@ def generate(self: Student, examples: list[Example], desc: str = 'generating',
     gc = GenerationConfig(max_new_tokens=n, do_sample=False, pad_token_id=self.tok.pad_token_id,
                           eos_token_id=self.tok.eos_token_id)
     prompts = [self.prompt_ids(e)[-self.cfg.max_length:] for e in examples]
+    ends = stop_at_answer and type(self.task).answer_end is not Task.answer_end   # a task that can tell: math
     new = generate_batched(self.model, self.tok, prompts, self.cfg.eval_batch_size, {self.tok.eos_token_id}, desc,
-                           self.progress, sharded=True, generation_config=gc)   # split between processes
+                           self.progress, sharded=True, generation_config=gc,   # split between processes
+                           complete=(lambda t: self.task.answer_end(t) is not None) if ends else None)
     texts, cut = [], []
     for ids in new:
         t = self.tok.decode(ids, skip_special_tokens=True)
