@@ -1,7 +1,7 @@
 """What stopping each answer at its end saves on GSM8K: SmolLM2-135M (LoRA) trained briefly on seeds of the shipped
 GSM8K slice, then its greedy answers to test problems twice, each reply stopped once its `#### N` line is complete
 (`Student.generate`'s default) and run on to the budget or the end-of-sequence token (`stop_at_answer=False`).
-Prints the seconds of each, the new tokens the replies took, and whether the answers read the same.
+Prints the seconds of each (the faster of two), how many answers the budget cut, and whether they read the same.
 
     .venv/bin/python bench/stop_at_answer.py                       # 24 seeds, 32 steps, 48 test problems
     .venv/bin/python bench/stop_at_answer.py --n-test 96 --steps 64
@@ -23,9 +23,10 @@ stu = Student(dataclasses.replace(smollm2(), max_steps=a.steps), d.task)
 t = time.time(); stu.fit(d.seeds); train = time.time() - t
 test, budget = d.test[:a.n_test], stu.eval_budget(d.seeds)
 rows = {}
-for stop in (True, False):
+for stop in (False, True, False, True):   # each twice, in turn, the faster kept: the first call also warms up
     t = time.time(); texts, cut = stu.generate(test, max_new_tokens=budget, return_truncated=True, stop_at_answer=stop)
-    rows[stop] = (time.time() - t, texts, sum(cut), sum(d.task.judge(x, e) for x, e in zip(texts, test)))
+    sec = min(time.time() - t, rows[stop][0] if stop in rows else float('inf'))
+    rows[stop] = (sec, texts, sum(cut), sum(d.task.judge(x, e) for x, e in zip(texts, test)))
 ended = sum(d.task.answer_end(x) is not None for x in rows[True][1])
 print(f'\nSmolLM2-135M, LoRA, {a.steps} steps on {len(d.seeds)} GSM8K seeds ({train:.0f} s); {len(test)} test problems, '
       f'budget {budget} new tokens; {ended} answers reach their #### line')

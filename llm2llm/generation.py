@@ -10,7 +10,7 @@ from .core import Progress
 from .distributed import is_main, my_batches, gather_in_order
 
 # %% auto #0
-__all__ = ['generate_batched']
+__all__ = ['CHECK_EVERY', 'generate_batched']
 
 # %% ../nbs/03a_generation.ipynb #8124ee80
 def _cut(ids: list[int], stop_ids: set[int]) -> list[int]:
@@ -38,31 +38,27 @@ def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop
             x = tok.pad({'input_ids': [prompts[i] for i in idx]}, padding_side='left', return_attention_mask=True,
                         return_tensors='pt').to(model.device)
             if seed is not None: torch.manual_seed(seed(idx))
-            width, kw = x['input_ids'].shape[1], dict(generate_kwargs)
-            if complete is not None: kw['stopping_criteria'] = _answer_done(tok, width, complete)
+            width, kw, ends = x['input_ids'].shape[1], dict(generate_kwargs), {}
+            if complete is not None: kw['stopping_criteria'] = _answer_done(tok, width, complete, ends)
             gen = model.generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **kw)
-            for i, row in zip(idx, gen[:, width:].tolist()):
-                out[i] = _cut(_unpadded(row, tok.pad_token_id, stop_ids) if complete else row, stop_ids)
+            for r, (i, row) in enumerate(zip(idx, gen[:, width:].tolist())):
+                out[i] = _cut(row[:ends.get(r, len(row))], stop_ids)   # a row that was complete: up to there
                 if done is not None: done(i, out[i])
             bar.update(1)
     return gather_in_order(out, len(prompts)) if sharded else [out[i] for i in range(len(prompts))]
 
 # %% ../nbs/03a_generation.ipynb #4643ad23
-def _answer_done(tok, width: int, complete: Callable[[str], bool]):
-    "`generate`'s stopping criteria: a row is done once `complete` holds for what it wrote after the first `width`."
+CHECK_EVERY = 8   # new tokens between two checks of `complete` (decoding every row at every step costs too much)
+
+def _answer_done(tok, width: int, complete: Callable[[str], bool], ends: dict[int, int]):
+    "`generate`'s stopping criteria: a row is done once `complete` holds for its new text; `ends[row]` is its length."
     from transformers import StoppingCriteria, StoppingCriteriaList
     class AnswerDone(StoppingCriteria):
         def __call__(self, input_ids, scores=None, **kw) -> torch.BoolTensor:
+            new = input_ids.shape[1] - width
+            if new % CHECK_EVERY: return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
             texts = tok.batch_decode(input_ids[:, width:], skip_special_tokens=True)
-            return torch.tensor([complete(t) for t in texts], dtype=torch.bool, device=input_ids.device)
+            for r, t in enumerate(texts):
+                if r not in ends and complete(t): ends[r] = new
+            return torch.tensor([r in ends for r in range(len(texts))], dtype=torch.bool, device=input_ids.device)
     return StoppingCriteriaList([AnswerDone()])
-
-
-# %% ../nbs/03a_generation.ipynb #45a9068b
-def _unpadded(ids: list[int], pad_id: int | None, stop_ids: set[int]) -> list[int]:
-    "`ids` without the padding `generate` adds after a row that stopped (none to take when padding is a stop id)."
-    if pad_id is None or pad_id in stop_ids: return ids
-    end = len(ids)
-    while end and ids[end - 1] == pad_id: end -= 1
-    return ids[:end]
-
