@@ -18,6 +18,16 @@ def _cut(ids: list[int], stop_ids: set[int]) -> list[int]:
     end = next((n for n, t in enumerate(ids) if t in stop_ids), None)
     return ids if end is None else ids[:end + 1]
 
+# %% ../nbs/03a_generation.ipynb #fd6206e9
+def _batch(model, tok, prompts: list[list[int]], complete: Callable[[str], bool] | None, kw: dict) -> list[list[int]]:
+    "One `generate` call on `prompts`, left-padded: each row's new ids (up to where it was found complete, if it was)."
+    x = tok.pad({'input_ids': prompts}, padding_side='left', return_attention_mask=True,
+                return_tensors='pt').to(model.device)
+    width, ends = x['input_ids'].shape[1], {}
+    if complete is not None: kw = {**kw, 'stopping_criteria': _answer_done(tok, width, complete, ends)}
+    gen = model.generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **kw)
+    return [row[:ends.get(r, len(row))] for r, row in enumerate(gen[:, width:].tolist())]
+
 # %% ../nbs/03a_generation.ipynb #860ecb28
 def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop_ids: set[int],
                      desc: str = 'generating',          # the progress bar's label
@@ -35,14 +45,9 @@ def generate_batched(model, tok, prompts: list[list[int]], batch_size: int, stop
     with Progress(len(mine), desc, progress, disable=not is_main()) as bar, torch.no_grad():
         for b in mine:
             idx = order[b:b + batch_size]
-            x = tok.pad({'input_ids': [prompts[i] for i in idx]}, padding_side='left', return_attention_mask=True,
-                        return_tensors='pt').to(model.device)
             if seed is not None: torch.manual_seed(seed(idx))
-            width, kw, ends = x['input_ids'].shape[1], dict(generate_kwargs), {}
-            if complete is not None: kw['stopping_criteria'] = _answer_done(tok, width, complete, ends)
-            gen = model.generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **kw)
-            for r, (i, row) in enumerate(zip(idx, gen[:, width:].tolist())):
-                out[i] = _cut(row[:ends.get(r, len(row))], stop_ids)   # a row that was complete: up to there
+            for i, row in zip(idx, _batch(model, tok, [prompts[i] for i in idx], complete, generate_kwargs)):
+                out[i] = _cut(row, stop_ids)
                 if done is not None: done(i, out[i])
             bar.update(1)
     return gather_in_order(out, len(prompts)) if sharded else [out[i] for i in range(len(prompts))]

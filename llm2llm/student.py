@@ -223,6 +223,18 @@ def eval_budget(self: Student, examples: list[Example]) -> int:
     if not examples: raise ValueError('eval_budget() needs at least one example')
     return math.ceil(self.cfg.eval_margin * max(len(self.target_ids(e)) for e in examples)) + 8
 
+# %% ../nbs/03b_student.ipynb #28288082
+@patch
+def _read(self: Student, new: list[list[int]], n: int) -> tuple[list[str], list[bool]]:
+    "The answer in each reply's new ids, up to where the task reads it as complete, and whether it hit the budget `n`."
+    texts, cut = [], []
+    for ids in new:
+        t = self.tok.decode(ids, skip_special_tokens=True)
+        end = self.task.answer_end(t)                  # a complete answer: what follows it is never read
+        texts.append(t if end is None else t[:end])
+        cut.append(end is None and len(ids) >= n and ids[-1] != self.tok.eos_token_id)
+    return texts, cut
+
 # %% ../nbs/03b_student.ipynb #5c343203
 @patch
 def generate(self: Student, examples: list[Example], desc: str = 'generating',
@@ -244,12 +256,7 @@ def generate(self: Student, examples: list[Example], desc: str = 'generating',
     new = generate_batched(self.model, self.tok, prompts, self.cfg.eval_batch_size, {self.tok.eos_token_id}, desc,
                            self.progress, sharded=True, generation_config=gc,   # split between processes
                            complete=(lambda t: self.task.answer_end(t) is not None) if ends else None)
-    texts, cut = [], []
-    for ids in new:
-        t = self.tok.decode(ids, skip_special_tokens=True)
-        end = self.task.answer_end(t)                  # a complete answer: what follows it is never read
-        texts.append(t if end is None else t[:end])
-        cut.append(end is None and len(ids) >= n and ids[-1] != self.tok.eos_token_id)
+    texts, cut = self._read(new, n)
     return (texts, cut) if return_truncated else texts
 
 # %% ../nbs/03b_student.ipynb #7355d437
