@@ -5,11 +5,12 @@
 # %% ../nbs/00_core.ipynb #dc0b1ba8
 from __future__ import annotations
 import functools, os, sys, threading
+from pathlib import Path
 from typing import Callable
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['patch', 'ConfigError', 'Progress', 'quiet', 'in_colab']
+__all__ = ['patch', 'ConfigError', 'Progress', 'quiet', 'in_colab', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #d756f5e1
 def patch(f: Callable | None = None, *, as_prop: bool = False) -> Callable:
@@ -78,3 +79,9 @@ def quiet():
 def in_colab() -> bool:
     "Whether this is a Colab runtime (its `google.colab` package is loaded)."
     return 'google.colab' in sys.modules
+
+# %% ../nbs/00_core.ipynb #17d5f535
+def cache_dir() -> Path:
+    "Where llm2llm keeps what it makes once per machine: $LLM2LLM_CACHE, else ~/.cache/llm2llm."
+    return Path(os.environ.get('LLM2LLM_CACHE') or Path.home() / '.cache' / 'llm2llm')
+

@@ -8,7 +8,7 @@ import hashlib, json, logging, os, re, threading
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
-from .core import patch, ConfigError, Progress
+from .core import patch, ConfigError, Progress, cache_dir
 from .teacher import Teacher, TeacherRequest, TeacherReply
 
 _log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def _load(self: ReplayCache):
 # %% ../nbs/04b_llm_teachers.ipynb #938fe090
 def default_cache() -> Path:
     "Where LLM teachers keep their replay cache unless told otherwise: $LLM2LLM_CACHE or ~/.cache/llm2llm."
-    return Path(os.environ.get('LLM2LLM_CACHE') or Path.home() / '.cache' / 'llm2llm') / 'teacher_cache.jsonl'
+    return cache_dir() / 'teacher_cache.jsonl'
 
 # %% ../nbs/04b_llm_teachers.ipynb #17344a45
 class TeacherError(RuntimeError):

@@ -139,6 +139,8 @@ class RunView:
     stop_reason: str = 'unfinished'            # 'finished', 'no_errors', or 'unfinished' (still running, or killed)
     dynamics: list[list[dict]] = field(default_factory=list)   # per iteration: `Student.dynamics` of its fit
     valid_preds: list[list[dict]] = field(default_factory=list)  # per iteration: answers on the validation set
+    rejected: list[list[dict]] = field(default_factory=list)     # per iteration: what the filters dropped, and why
+    seeds: list[dict] = field(default_factory=list)              # the seed examples, with their lineage fields
 
     @property
     def iterations(self) -> list[int]: return [m.iteration for m in self.metrics]
@@ -166,7 +168,8 @@ def load_run(run_dir, answers: bool = True) -> RunView:
     read = lambda name: [_jsonl(x / name) for x in d]
     return RunView(run, metrics, read(Files.pred_seed), read(Files.pred_test), read(Files.train),
                    read(Files.generated), _jsonl(run / Files.test) if answers else [], conf,
-                   _stop_reason(run, conf, len(metrics)), read(Files.dynamics), read(Files.pred_valid))
+                   _stop_reason(run, conf, len(metrics)), read(Files.dynamics), read(Files.pred_valid),
+                   read(Files.rejected), _jsonl(run / Files.seed) if answers else [])
 
 # %% ../nbs/05a_runs.ipynb #94360d9d
 @patch
@@ -174,7 +177,7 @@ def upto(self: RunView, k: int) -> RunView:
     "The run as it was after its first `k` iterations."
     return replace(self, metrics=self.metrics[:k], seed_preds=self.seed_preds[:k], test_preds=self.test_preds[:k],
                    train=self.train[:k], generated=self.generated[:k], dynamics=self.dynamics[:k],
-                   valid_preds=self.valid_preds[:k])
+                   valid_preds=self.valid_preds[:k], rejected=self.rejected[:k])
 
 # %% ../nbs/05a_runs.ipynb #8c8f9312
 def _fingerprint(examples: list[Example]) -> str:

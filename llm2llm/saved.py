@@ -8,7 +8,7 @@ import importlib, json, logging, os, sys, warnings
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 import torch
-from .core import ConfigError
+from .core import ConfigError, cache_dir
 from .records import atomic_dir, atomic_write
 from .models import StudentConfig, gguf_to_folder, hf_bars_off, model_identity, prompt_format
 from .student import Student
@@ -42,15 +42,15 @@ def task_from_spec(spec: dict) -> Task:
     return cls(**kw)
 
 # %% ../nbs/03d_saved.ipynb #e5024d9f
-def _cache_root() -> Path: return Path(os.environ.get('LLM2LLM_CACHE') or Path.home() / '.cache' / 'llm2llm')
+def _where(model: str) -> str:   # a local folder by its absolute path, wherever it is read from; a hub id as it is
+    p = Path(model).expanduser()
+    return str(p.resolve()) if p.is_dir() else model
 
 def base_folder(cfg: StudentConfig, dtype: str) -> str:
     "What a saved student names as its base: for a GGUF model, a de-quantised copy in `dtype` (made once)."
-    if not cfg.gguf_file:
-        p = Path(cfg.model).expanduser()
-        return str(p.resolve()) if p.is_dir() else cfg.model
+    if not cfg.gguf_file: return _where(cfg.model)
     ident = model_identity(cfg)
-    out = _cache_root() / 'bases' / f"{Path(cfg.gguf_file).stem}-{ident['sha256'][:12]}-{dtype}"
+    out = cache_dir() / 'bases' / f"{Path(cfg.gguf_file).stem}-{ident['sha256'][:12]}-{dtype}"
     if not (out / 'config.json').exists():
         _log.info('de-quantising %s to %s (once per machine)', cfg.gguf_file, out)
         with atomic_dir(out) as t, hf_bars_off(): gguf_to_folder(cfg, t, dtype, sample=False)
@@ -83,8 +83,7 @@ def save_student(student: Student, folder: str | os.PathLike,
     "Save `student` to `folder` (atomically): weights or adapter, tokenizer, and student.json."
     cfg = student.cfg
     if cfg.quantize and not cfg.lora: raise ConfigError('a 4-bit student saves its adapter only: set lora=True')
-    here = Path(cfg.model).expanduser()
-    model = str(here.resolve()) if here.is_dir() else cfg.model   # a local folder, wherever it is loaded from
+    model = _where(cfg.model)
     meta = {'kind': 'lora' if cfg.lora else 'full', 'dtype': _dtype_name(student),
             'student': {**asdict(cfg), 'model': model}, 'prompt_format': prompt_format(cfg, student.tok),
             'base': {'model': model, 'gguf_file': cfg.gguf_file}, 'task': task_spec(student.task), **(about or {})}
