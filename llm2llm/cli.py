@@ -20,6 +20,7 @@ from .demo import (DemoConfig, DEMO_STUDENT, DEMO_LOOP, demo_dir, demo_setup, ru
                           verdict_lines)
 from .config import read_config, to_toml, merge
 from .report import write_report
+from .check import check_parser, cmd_check
 from .export import export_run, push_to_hub
 from .distributed import start, is_main, barrier, MainProcessFailed
 
@@ -175,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='llm2llm',
                                 description='LLM2LLM: grow a small training set where the student fails.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    _demo_parser(sub); _run_parser(sub); _data_parser(sub); _report_parser(sub); _export_parser(sub)
+    _demo_parser(sub); _run_parser(sub); _data_parser(sub); _report_parser(sub); _export_parser(sub); check_parser(sub)
     return p
 
 # %% ../nbs/07_cli.ipynb #cb8ee097
@@ -378,13 +379,14 @@ def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
     if a.cmd in ('demo', 'run'): start()   # under `accelerate launch`, join the other processes
-    run = {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report, 'export': _cmd_export}
-    try: run[a.cmd](a)
+    run = {'demo': _cmd_demo, 'run': _cmd_run, 'data': _cmd_data, 'report': _cmd_report, 'export': _cmd_export,
+           'check': cmd_check}
+    try: rc = run[a.cmd](a)
     except _USER_ERRORS + (MainProcessFailed,) as e:   # MainProcessFailed: the main process's error, in the others
         if is_main(): print(f'llm2llm {a.cmd}: error: {e}', file=sys.stderr, flush=True)
         barrier()
         return 2
-    return 0
+    return rc if isinstance(rc, int) else 0   # `check` says whether the machine is ready
 
 # %% ../nbs/07_cli.ipynb #dc63fa4f
 #| eval: false

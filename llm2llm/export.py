@@ -9,11 +9,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from .core import ConfigError
 from .records import atomic_write, write_jsonl, read_jsonl
+from .stats import accuracy_interval
 from .runs import Files, RunView, load_run, saved_students, student_dir
 
 # %% auto #0
-__all__ = ['Choice', 'choose_student', 'accuracy_interval', 'export_data', 'dataset_card', 'model_card', 'lm_eval_task',
-           'Exported', 'export_run', 'hub_token', 'push_to_hub']
+__all__ = ['Choice', 'choose_student', 'export_data', 'dataset_card', 'model_card', 'lm_eval_task', 'Exported', 'export_run',
+           'hub_token', 'push_to_hub']
 
 # %% ../nbs/06d_export.ipynb #baa38e28
 @dataclass
@@ -43,14 +44,6 @@ def choose_student(view: RunView) -> Choice:
     last = ms[-1]
     return Choice(last.iteration, 'last', f'iteration {last.iteration}: the last saved student (the run had no '
                   'validation data to choose by)', last.valid_accuracy, last.test_accuracy)
-
-# %% ../nbs/06d_export.ipynb #95a74eb1
-def accuracy_interval(right: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    "The Wilson score interval of an accuracy of `right` of `n` items (95 % for z = 1.96)."
-    if n == 0: return (math.nan, math.nan)
-    p, d = right / n, 1 + z * z / n
-    mid, half = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, mid - half), min(1.0, mid + half)
 
 # %% ../nbs/06d_export.ipynb #f9dcaced
 def _table(rows: list[dict]):

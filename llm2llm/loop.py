@@ -17,7 +17,7 @@ from .models import StudentConfig, model_identity, prompt_format, load_tokenizer
 from .student import Student
 from .saved import save_student
 from .teacher import Teacher, Generation, ask_teacher
-from .methods import Ask, LoopConfig, check_loop, resolve_method, resolve_rule
+from .methods import Ask, LoopConfig, check_loop, iteration_steps, resolve_method, resolve_rule
 from .teacher_prompts import check_teacher_prompt
 from .runs import (Files, IterationRecord, check_same, finished_iterations, iter_dir, load_metrics,
                           read_record, records_table, run_config, write_summary, kept_students, prune_students,
@@ -83,7 +83,9 @@ def _train(run: RunContext, it: _Step):
     on_main(write_jsonl, it.folder / Files.train, it.train, run.task.target_field)
     run.emit('train', iteration=it.i, train_size=len(it.train))
     with _timed(it.times, 'train_seconds'):
-        it.fit = run.student.fit(it.train, seed=run.cfg.seed + it.i, desc=f'iter {it.i} training')
+        steps = iteration_steps(run.cfg, it.i)   # a budget to match, iteration by iteration; else the student's
+        it.fit = run.student.fit(it.train, seed=run.cfg.seed + it.i, desc=f'iter {it.i} training',
+                                 **({'max_steps': steps} if steps else {}))
     it.dynamics = list(getattr(run.student, 'dynamics', []))   # before a rule's own fits (kfold) replace it
     if run.keep != 'none':   # the main process saves; every process gets the folder's name (JSON)
         on_main(lambda: str(save_student(run.student, student_dir(run.folder, it.i), {'iteration': it.i})))

@@ -14,7 +14,7 @@ from .teacher_prompts import TEACHER_PROMPTS, resolve_teacher_prompt
 # %% auto #0
 __all__ = ['ErrorRule', 'ERROR_RULES', 'METHODS', 'register_rule', 'wrong_answer', 'low_confidence', 'kfold', 'data_map',
            'hard_to_learn', 'describe', 'Ask', 'Method', 'register_method', 'llm2llm', 'plain', 'random_seeds',
-           'augment_all', 'oneshot', 'resolve_rule', 'resolve_method', 'LoopConfig', 'check_loop']
+           'augment_all', 'oneshot', 'resolve_rule', 'resolve_method', 'LoopConfig', 'check_loop', 'iteration_steps']
 
 # %% ../nbs/05_methods.ipynb #52068f3e
 ErrorRule = Callable[..., list[bool]]  # (student, task, seeds, predictions, right, **context) -> wrong flags
@@ -217,12 +217,20 @@ class LoopConfig:
     hard_share: float = 0.25       # the dynamics error rule: this share of the seeds, the least confident in training
     oneshot_total: int | None = None  # oneshot: examples to ask for in its one round (None: k per wrong seed)
     counts: str | None = None      # random: seeds to draw in each iteration, e.g. '12,7' (None: as many as are wrong)
+    steps: str | None = None       # optimizer steps per iteration, e.g. '32,40,44' (then the last; None: the student's)
     teacher_prompt: Literal[tuple(TEACHER_PROMPTS)] | str = 'paper'   # what the teacher sees: paper, mistake, contrast
     seed: int = 0                  # base random seed; iteration i trains with seed + i
     first_iteration: int = 0       # plain: train from this iteration on (its seed + i), e.g. only a loop's last
     dedup: float = 0.9             # drop a generation this similar (ROUGE-L F1) to a known input (1.0: exact copies)
     contamination: float = 0.9     # drop a generation this similar to a test input
     keep_students: Literal['all', 'last', 'none'] | None = None  # saved (None: every LoRA adapter, a full model's last)
+
+# %% ../nbs/05_methods.ipynb #f5ddab57
+def _numbers(name: str, value: str, number: str, example: str):
+    "Raise `ConfigError` unless `value`, the setting `name`, is numbers matching the regex `number`, comma-separated."
+    if not re.fullmatch(rf'{number}(,{number})*', value.replace(' ', '')):
+        whole = 'whole numbers' + (' from 1' if number.startswith('[1-9]') else '')
+        raise ConfigError(f"{name} must be {whole} separated by commas, e.g. '{example}'; got {value!r}")
 
 # %% ../nbs/05_methods.ipynb #3de6d1fc
 def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
@@ -247,5 +255,12 @@ def check_loop(cfg: LoopConfig, n_seeds: int, from_base: bool = True):
     if cfg.oneshot_total is not None and cfg.oneshot_total < 1: raise ConfigError('oneshot_total must be >= 1')
     if cfg.counts is not None:
         if cfg.method != 'random': raise ConfigError(f"counts goes with method 'random', not {cfg.method!r}")
-        if not re.fullmatch(r'\d+(,\d+)*', cfg.counts.replace(' ', '')):
-            raise ConfigError(f"counts must be whole numbers separated by commas, e.g. '12,7'; got {cfg.counts!r}")
+        _numbers('counts', cfg.counts, r'\d+', '12,7')
+    if cfg.steps is not None: _numbers('steps', cfg.steps, r'[1-9]\d*', '32,40,44')
+
+# %% ../nbs/05_methods.ipynb #aa0ace71
+def iteration_steps(cfg: LoopConfig, i: int) -> int | None:
+    "The optimizer steps of iteration `i`'s student under `cfg.steps` (past the last: the last); None: the student's."
+    if cfg.steps is None: return None
+    xs = [int(x) for x in cfg.steps.replace(' ', '').split(',')]
+    return xs[min(i, len(xs) - 1)]

@@ -218,46 +218,52 @@ def report(paths, cfg: VerdictConfig = VerdictConfig()) -> Report:
     return Report([row(e) for e in ok], ok, left, verdicts)
 
 # %% ../nbs/06b_report.ipynb #e588f46a
-OKABE_ITO = ('#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000')
+OKABE_ITO = (  # Okabe & Ito's colours, the most apart first
+    '#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000')
 
 def _band(ax, e: Experiment, x_key: str | None, color: str, marker: str, dodge: float):
-    "Draw `e`'s mean test accuracy, ± sd as bars and a band, against the iteration or the metric `x_key`."
+    "Draw `e`'s mean test accuracy, ± sd as bars and a band, against the iteration or `x_key`; one run as points."
     n = max(len(r.metrics) for r in e.runs)
     acc = [[100 * r.metrics[i].test_accuracy for r in e.runs if len(r.metrics) > i] for i in range(n)]
     its = max(e.runs, key=lambda r: len(r.metrics)).iterations   # a control may start at a later iteration
     x = [v + dodge for v in (its if x_key is None else _per_iteration(e, x_key))]
     mean = [statistics.fmean(a) for a in acc]
+    if len(e.runs) == 1:   # no spread to draw: its students as points
+        return ax.plot(x, mean, marker=marker, ls='none', color=color, label=f'{e.name} (1 run)')
     sd = [statistics.stdev(a) if len(a) > 1 else 0 for a in acc]
-    ax.errorbar(x, mean, yerr=sd if len(e.runs) > 1 else None, marker=marker, color=color, capsize=3,
-                label=f'{e.name} ({len(e.runs)} run{"s" * (len(e.runs) > 1)})')
-    if len(e.runs) > 1 and n > 1:
+    ax.errorbar(x, mean, yerr=sd, marker=marker, color=color, capsize=3, label=f'{e.name} ({len(e.runs)} runs)')
+    if n > 1:
         ax.fill_between(x, [m - d for m, d in zip(mean, sd)], [m + d for m, d in zip(mean, sd)], color=color,
                         alpha=0.12, linewidth=0)
 
 # %% ../nbs/06b_report.ipynb #b562dace
-def plot_report(rep: Report, title: str = 'Test accuracy: mean ± sd over random seeds'):
-    "Test accuracy per iteration and per optimizer step, one line (and band) per experiment."
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    k, n = len(rep.experiments), 1 + max(m.iteration for e in rep.experiments for r in e.runs for m in r.metrics)
+def plot_report(rep: Report, title: str | None = None):   # None: says whether it draws means or single runs
+    "Test accuracy per iteration and (where the students' steps differ) per optimizer step, one series an experiment."
     steps = [m.steps for e in rep.experiments for r in e.runs for m in r.metrics]
     lo, hi = min(steps), max(steps)
+    fig, axes = plt.subplots(1, 1 + (lo < hi), figsize=(10 if lo < hi else 6.4, 4), sharey=True, squeeze=False)
+    axes, k = axes[0], len(rep.experiments)
+    n = 1 + max(m.iteration for e in rep.experiments for r in e.runs for m in r.metrics)
     for j, e in enumerate(rep.experiments):   # side by side, so that equal results do not hide each other
         for ax, key, step in zip(axes, (None, 'steps'), (0.06, 0.015 * max(hi - lo, 20))):
             _band(ax, e, key, OKABE_ITO[j % len(OKABE_ITO)], 'osD^v<>p'[j % 8], (j - (k - 1) / 2) * step)
-    axes[0].set(xlabel='iteration', ylabel='test accuracy (%)', title='by iteration', xticks=range(n),
-                xlim=(-0.5, n - 0.5))
-    axes[1].set(xlim=(lo - max(hi - lo, 20) * 0.15, hi + max(hi - lo, 20) * 0.15))
-    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[1].set(xlabel="optimizer steps of the iteration's student", title='by training budget')
+    axes[0].set(xlabel='iteration', ylabel='test accuracy (%)', xticks=range(n), xlim=(-0.5, n - 0.5),
+                title='by iteration' if lo < hi else f'by iteration (every student: {lo} optimizer steps)')
+    if lo < hi:
+        axes[1].set(xlim=(lo - max(hi - lo, 20) * 0.15, hi + max(hi - lo, 20) * 0.15), title='by training budget',
+                    xlabel="optimizer steps of the iteration's student")
+        axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     h, l = axes[0].get_legend_handles_labels()
     fig.legend(h, l, loc='lower center', ncol=min(4, len(l)), frameon=False, fontsize='small')
-    fig.suptitle(title)
+    many = [len(e.runs) > 1 for e in rep.experiments]
+    fig.suptitle(title or (('Test accuracy: mean ± sd over random seeds' + ('' if all(many) else ' (points: one run)'))
+                           if any(many) else 'Test accuracy: one run each, no spread measured'))
     fig.tight_layout(rect=(0, 0.1 + 0.05 * ((len(l) - 1) // 4), 1, 1))
     plt.close(fig)
     return fig
 
 # %% ../nbs/06b_report.ipynb #a10845f5
-_WORD_COLOUR = {'better': OKABE_ITO[2], 'worse': OKABE_ITO[5]}
+_WORD_COLOUR = {'better': OKABE_ITO[2], 'worse': OKABE_ITO[3]}   # bluish green, vermillion
 
 def plot_verdicts(rep: Report, title: str = 'Paired difference in test accuracy'):
     "Each verdict's difference and interval (points), zero marked; hollow and dashed where there is no verdict."

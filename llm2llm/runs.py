@@ -224,6 +224,7 @@ def _flat(d: dict, pre: str = '') -> dict:
 _ADDED: dict = {   # 'section.field' -> the value that does what runs of this format recorded before the field
     'loop.hard_share': 0.25,   # the dynamics rule's share came with the rule: older runs could not use it
     'loop.first_iteration': 0,   # every run started at iteration 0
+    'loop.steps': None,   # and trained the student's own steps
     'student.cpu_bf16': False}   # and trained in the weights' own dtype
 RENAMED_SETTINGS: dict = {   # 'section.field' of older runs and config files -> (its name now, the value it meant)
     'loop.show_prediction': ('loop.teacher_prompt', lambda shown: 'mistake' if shown else 'paper')}

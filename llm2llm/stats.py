@@ -4,6 +4,7 @@
 
 # %% ../nbs/05c_stats.ipynb #dd430505
 from __future__ import annotations
+import math
 from dataclasses import dataclass
 from statistics import NormalDist
 import numpy as np
@@ -11,7 +12,7 @@ from .runs import RunView, load_run
 
 # %% auto #0
 __all__ = ['VerdictConfig', 'final_answers', 'match_repeats', 'paired_differences', 'bootstrap_means', 'Verdict', 'verdict',
-           'describe_verdict']
+           'describe_verdict', 'accuracy_interval']
 
 # %% ../nbs/05c_stats.ipynb #4408a531
 @dataclass(frozen=True)
@@ -121,3 +122,11 @@ def describe_verdict(v: Verdict) -> str:
                 f'matched repeats of each (--repeats {v.cfg.min_repeats}).')
     return (f'{v.a} vs {v.b}: {pt(v.difference)} points, {ci} ({size}; smallest detectable difference '
             f'{100 * v.detectable:.1f} points at {v.cfg.power:.0%} power): {v.word}.')
+
+# %% ../nbs/05c_stats.ipynb #95a74eb1
+def accuracy_interval(right: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    "The Wilson score interval of an accuracy of `right` of `n` items (95 % for z = 1.96)."
+    if n == 0: return (math.nan, math.nan)
+    p, d = right / n, 1 + z * z / n
+    mid, half = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, mid - half), min(1.0, mid + half)

@@ -202,14 +202,16 @@ def train_steps(cfg: StudentConfig, n_examples: int) -> int:
 
 # %% ../nbs/03b_student.ipynb #669326bd
 @patch
-def fit(self: Student, examples: list[Example], seed: int | None = None, desc: str = 'training') -> dict:
+def fit(self: Student, examples: list[Example], seed: int | None = None, desc: str = 'training',
+        max_steps: int | None = None,  # this fit's optimizer steps (None: from the config, `train_steps`)
+        ) -> dict:
     "Fine-tune on `examples` (from the base weights unless `from_base=False`); return loss and step counts."
     if not examples: raise ValueError('fit() needs at least one example')
     seed = self.cfg.seed if seed is None else seed
     torch.manual_seed(seed); random.seed(seed)
     model = self._start_fit()
     data, g = [self.encode(e) for e in examples], torch.Generator().manual_seed(seed)
-    total = train_steps(self.cfg, len(data))
+    total = max_steps or train_steps(self.cfg, len(data))
     losses, met = self._train(model, data, total, g, desc)
     if train_dtype(self.cfg, self.device): self.model.to(self.dtype)   # answers in the loaded dtype
     self.dynamics = per_example(examples, [m for part in gather_json(met) for m in part], len(losses))

@@ -12,6 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from .runs import RunView, IterationRecord, Files, load_run, read_record
 from .methods import data_map
+from .stats import accuracy_interval
 
 # %% auto #0
 __all__ = ['plot_accuracy', 'error_shift', 'plot_error_shift', 'plot_seed_grid', 'error_rates', 'plot_error_rates',
@@ -49,21 +50,47 @@ def _size_bars(ax, metrics: list[IterationRecord]):
     ax2.set_ylabel('training examples')
     ax.set_zorder(ax2.get_zorder() + 1); ax.patch.set_visible(False)
     h1, l1 = ax.get_legend_handles_labels(); h2, l2 = ax2.get_legend_handles_labels()
-    _legend_below(ax, h1 + h2, l1 + l2)
+    _legend_below(ax, h1 + h2, l1 + l2, ncol=2)
+
+# %% ../nbs/06_viz.ipynb #e7c607d9
+def _n_test(run) -> int | None:
+    "The number of test items of `run` (a RunView or a run folder; a list of records does not say)."
+    if isinstance(run, (str, Path)): run = load_run(run, answers=False)
+    return run.conf.get('data', {}).get('n_test') if isinstance(run, RunView) else None
+
+# %% ../nbs/06_viz.ipynb #145580c0
+def _noise(ax, metrics: list[IterationRecord], noise: list[IterationRecord]):
+    "Retraining alone's test accuracy beside `metrics`: at each iteration, the plain students with as many steps."
+    accs = [(m.steps, 100 * m.test_accuracy) for m in noise if m.test_accuracy is not None]
+    at = [(m.iteration, [a for s, a in accs if s == m.steps]) for m in metrics]
+    at = [(i, a) for i, a in at if a]
+    if not at and accs:   # no plain student has the steps of any iteration: its range, with the steps it had
+        lo, hi, steps = min(a for _, a in accs), max(a for _, a in accs), sorted({s for s, _ in accs})
+        what = f"retraining alone, {len(accs)} runs at {'/'.join(map(str, steps))} steps"
+        if hi - lo < 0.05: return ax.axhline(lo, color=_SKY, ls='--', label=f'{what}: all at {lo:.1f} % (test)')
+        return ax.axhspan(lo, hi, color=_SKY, alpha=0.3, lw=0, label=f'{what}: test range')
+    what, at = 'retraining alone, same steps: test', [(x + 0.1, a) for x, a in at]   # beside the run's points
+    if all(len(a) == 1 for _, a in at):   # one plain student per iteration: a line
+        return ax.plot([i for i, _ in at], [a[0] for _, a in at], 'D--', color=_SKY, label=what)
+    for i, a in at: ax.vlines(i, min(a), max(a), color=_SKY, lw=5, alpha=0.5)   # several: their range, and each
+    ax.plot([i for i, a in at for _ in a], [x for _, a in at for x in a], 'D', color=_SKY, ls='none',
+            label=f'{what} ({max(len(a) for _, a in at)} random seeds)')
 
 # %% ../nbs/06_viz.ipynb #c3f8d7a1
 def plot_accuracy(run, title: str = 'LLM2LLM: accuracy per iteration',
-                  noise=None):  # a plain run on the same seeds (metrics, RunView or folder): its test-accuracy range
-    "Seed and test accuracy per iteration, and the training-set size. `run`: metrics, a RunView or a folder."
-    metrics = _metrics(run)
+                  noise=None):  # a plain run on the same seeds (metrics, RunView or folder): retraining alone
+    "Seed and test accuracy (the test's 95 % interval over items) per iteration, retraining alone, the data's size."
+    metrics, n = _metrics(run), _n_test(run)
     its = [m.iteration for m in metrics]
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    if noise is not None and (accs := [100 * m.test_accuracy for m in _metrics(noise) if m.test_accuracy is not None]):
-        ax.axhspan(min(accs), max(accs), color=_SKY, alpha=0.3, lw=0,
-                   label=f'plain fine-tuning, {len(accs)} random seeds: test range')
+    if noise is not None: _noise(ax, metrics, _metrics(noise))
     ax.plot(its, [100 * m.seed_accuracy for m in metrics], 'o-', color=_ORANGE, label='seed accuracy')
     if all(m.test_accuracy is not None for m in metrics):
-        ax.plot(its, [100 * m.test_accuracy for m in metrics], 's-', color=_BLUE, label='test accuracy')
+        acc = [100 * m.test_accuracy for m in metrics]
+        ci = [accuracy_interval(round(m.test_accuracy * n), n) for m in metrics] if n else []
+        err = [[a - 100 * lo for a, (lo, _) in zip(acc, ci)], [100 * hi - a for a, (_, hi) in zip(acc, ci)]]
+        ax.errorbar(its, acc, yerr=err if n else None, fmt='s-', color=_BLUE, capsize=3,
+                    label='test accuracy' + (f' (95 % interval, {n} items)' if n else ''))
     ax.set(xlabel='iteration', ylabel='accuracy (%)', title=title, xticks=its, ylim=(0, 104))   # room for 100 % markers
     _size_bars(ax, metrics)
     fig.tight_layout(); plt.close(fig)
@@ -79,40 +106,59 @@ def _shift(before: bool, after: bool) -> str:
     if before == after: return _SHIFTS[3] if after else _SHIFTS[2]
     return _SHIFTS[0] if after else _SHIFTS[1]
 
+# %% ../nbs/06_viz.ipynb #0d05c237
+def _flagged(p: dict) -> bool:
+    "Whether the error rule flagged the seed whose answer `p` is (runs from before the flag was recorded: if wrong)."
+    return p.get('error', not p['right'])
+
 # %% ../nbs/06_viz.ipynb #45ae5b21
 def error_shift(run) -> list[dict]:
     "Per pair of consecutive iterations, how many seeds went wrong→right, right→wrong, stayed wrong, stayed right."
     rv = _view(run)
     out = []
     for i in range(1, len(rv.seed_preds)):
-        before = {p['id']: p['right'] for p in rv.seed_preds[i - 1]}
-        c = Counter(_shift(before[p['id']], p['right']) for p in rv.seed_preds[i])
-        out.append({'from': rv.iterations[i - 1], 'to': rv.iterations[i], **{s: c[s] for s in _SHIFTS}})
+        before = {p['id']: p for p in rv.seed_preds[i - 1]}
+        shifts = [(_shift(before[p['id']]['right'], p['right']), _flagged(before[p['id']])) for p in rv.seed_preds[i]]
+        c, f = Counter(s for s, _ in shifts), Counter(s for s, flag in shifts if flag)
+        out.append({'from': rv.iterations[i - 1], 'to': rv.iterations[i], **{s: c[s] for s in _SHIFTS},
+                    'flagged': sum(f.values()), **{f'{s}, flagged': f[s] for s in _SHIFTS}})
+    return out
+
+# %% ../nbs/06_viz.ipynb #24dfd660
+def _shift_names(rows: list[dict], base: dict) -> list[str]:
+    "Each pair's tick label: its iterations, what was fixed and broken, what the rule flagged, retraining alone's."
+    out = []
+    for r in rows:
+        n = f"{r['from']} → {r['to']}\n{r[_SHIFTS[0]]} fixed, {r[_SHIFTS[1]]} broken\n"
+        n += f"{r['flagged']} flagged at {r['from']}"
+        if (b := base.get((r['from'], r['to']))):
+            n += f"\nretraining alone: {b[_SHIFTS[0]]} fixed, {b[_SHIFTS[1]]} broken"
+        out.append(n)
     return out
 
 # %% ../nbs/06_viz.ipynb #ad082b42
 def plot_error_shift(run, title: str = 'How the seed examples changed between iterations',
                      noise=None):  # a plain run on the same seeds: its flips between the same iterations, as a line
-    "Stacked bars: wrong→right, right→wrong, stayed wrong, stayed right, per pair of iterations."
+    "Stacked bars: wrong→right, right→wrong, stayed wrong, stayed right, per pair; hatched: what the rule flagged."
     rows = error_shift(run)
     base = {(r['from'], r['to']): r for r in error_shift(noise)} if noise is not None else {}
-    fig, ax = plt.subplots(figsize=(6.4, 3.6 + 0.3 * bool(base)))
-    names = [f"{r['from']} → {r['to']}\n{r[_SHIFTS[0]]} fixed, {r[_SHIFTS[1]]} broken" for r in rows]
-    names = [n + (f"\nretraining alone: {b[_SHIFTS[0]]} fixed, {b[_SHIFTS[1]]} broken"
-                  if (b := base.get((r['from'], r['to']))) else '') for n, r in zip(names, rows)]
+    fig, ax = plt.subplots(figsize=(6.4, 3.9 + 0.3 * bool(base)))
+    names, flags = _shift_names(rows, base), dict(fill=False, hatch='///', lw=0, edgecolor='0.25')
     bottom, tall = [0] * len(rows), 0.07 * max([sum(r[s] for s in _SHIFTS) for r in rows] or [1])
     for s, col in zip(_SHIFTS, _SHIFT_COLORS):
         vals = [r[s] for r in rows]
         bars = ax.bar(names, vals, bottom=bottom, color=col, label=s, edgecolor='white')
         ax.bar_label(bars, labels=[str(v) if v >= tall else '' for v in vals], label_type='center', fontsize='small',
                      color='white' if col in (_BLUE, _VERMILLION) else 'black')
+        ax.bar(names, [r[f'{s}, flagged'] for r in rows], bottom=bottom, **flags)   # the part the rule flagged
         bottom = [b + v for b, v in zip(bottom, vals)]
     for j, r in enumerate(rows):   # how many seeds flip either way when the same seeds are only trained again
         if (b := base.get((r['from'], r['to']))):
             ax.hlines(b[_SHIFTS[0]] + b[_SHIFTS[1]], j - 0.45, j + 0.45, colors='black', linestyles='--', lw=1.2,
                       label=None if ax.collections else 'flips from retraining alone')
+    h, l = ax.get_legend_handles_labels()
     ax.set(ylabel='seed examples', title=title)
-    _legend_below(ax, ncol=3 if base else 4, lines=3 if base else 2)
+    _legend_below(ax, h + [Patch(**flags)], l + ['flagged by the error rule'], ncol=3, lines=4 if base else 3)
     fig.tight_layout(); plt.close(fig)
     return fig
 
@@ -142,24 +188,31 @@ def _seed_labels(ax, preds: list[dict], ids: list[str], max_labels: int, texts: 
     if len(ids) > max_labels: return ax.set_yticks([])
     tgt, texts = {p['id']: p['target'] for p in preds}, texts or {}
     short = lambda s, n: s if len(s) <= n else s[:n - 1] + '…'
-    ax.set_yticks(range(len(ids)), [f'{short(texts.get(i, i), 34)} ({tgt[i][:18]})' for i in ids], fontsize=6)
+    ax.set_yticks(range(len(ids)), [f'{short(texts.get(i, i), 34)} ({tgt[i][:18]})' for i in ids], fontsize=8)
 
 # %% ../nbs/06_viz.ipynb #2de95135
-def plot_seed_grid(run, title: str = 'Seed examples per iteration', max_labels: int = 80):
-    "A seed × iteration grid of right/wrong, sorted so that the examples the loop fixed stand out."
+def plot_seed_grid(run, title: str = 'Seed examples per iteration', max_labels: int = 80,
+                   fold: bool = True):  # the seeds right in every iteration as one row
+    "A seed × iteration grid of right/wrong, the fixed seeds first, a dot where it got examples from the teacher."
     rv = _view(run)
     ids = [p['id'] for p in rv.seed_preds[0]]
     right = [{p['id']: p['right'] for p in preds} for preds in rv.seed_preds]
     rows = [[r[i] for r in right] for i in ids]
-    order = _order(rows)
-    grid = [[int(rows[i][j]) for j in range(len(right))] for i in order]
-    fig, ax = plt.subplots(figsize=(4.5 + 0.4 * len(right), min(12, 1.5 + 0.14 * len(ids))))
-    ax.imshow(grid, aspect='auto', cmap=ListedColormap([_ORANGE, _BLUE]), vmin=0, vmax=1,
-              interpolation='nearest')
+    order = [i for i in _order(rows) if not (fold and all(rows[i]))]
+    n_right = len(ids) - len(order) if fold else 0
+    grid = [[int(rows[i][j]) for j in range(len(right))] for i in order] + [[1] * len(right)] * bool(n_right)
+    fig, ax = plt.subplots(figsize=(6.6 + 0.4 * len(right), min(14, 1.8 + 0.19 * len(grid))))
+    ax.imshow(grid, aspect='auto', cmap=ListedColormap([_ORANGE, _BLUE]), vmin=0, vmax=1, interpolation='nearest')
     ax.set(xlabel='iteration', ylabel='seed example', title=title, xticks=range(len(right)), xticklabels=rv.iterations)
     _seed_labels(ax, rv.seed_preds[0], [ids[i] for i in order], max_labels, _seed_texts(rv))
-    ax.legend(handles=[Patch(color=_BLUE, label='right'), Patch(color=_ORANGE, label='wrong')],
-              loc='upper left', bbox_to_anchor=(1, 1), fontsize='small')
+    if n_right and len(order) < max_labels:   # the folded row's label
+        ax.set_yticks([*ax.get_yticks(), len(order)], [*(t.get_text() for t in ax.get_yticklabels()),
+                                                       f'{n_right} seeds right in every iteration'], fontsize=8)
+    parents = [{g.get('parent') for g in gen} for gen in rv.generated]   # the seeds that got examples, per iteration
+    got = [(j, r) for j, ps in enumerate(parents) for r, i in enumerate(order) if ids[i] in ps]
+    ax.scatter([j for j, _ in got], [r for _, r in got], s=14, color='black', label='got examples from the teacher')
+    ax.legend(handles=[Patch(color=_BLUE, label='right'), Patch(color=_ORANGE, label='wrong'),
+                       *ax.collections[-1:]], loc='upper left', bbox_to_anchor=(1, 1), fontsize='small')
     fig.tight_layout(); plt.close(fig)
     return fig
 
