@@ -42,7 +42,8 @@ def _describe(conf: dict) -> str:
     parts, asks = [loop['method']], _asks_teacher(conf)
     if asks and loop['error_rule'] != LoopConfig.error_rule:
         parts.append(loop['error_rule'] + (f" ({loop.get('folds')} folds)" if loop['error_rule'] == 'kfold' else ''))
-    if st.get('max_steps'): parts.append(f"{st['max_steps']} steps per iteration (matched compute)")
+    if loop.get('steps'): parts.append(f"steps {loop['steps']}, iteration by iteration (matched compute)")
+    elif st.get('max_steps'): parts.append(f"{st['max_steps']} steps per iteration (matched compute)")
     else: parts.append(f"{st['epochs']} epochs" + (f", at least {st['min_steps']} steps" if st.get('min_steps') else
                                                     ''))
     if not st['from_base']: parts.append('continues training (not from base)')

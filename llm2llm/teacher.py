@@ -36,6 +36,7 @@ class TeacherReply:
     truncated: bool = False          # cut off by the length limit: its last item is dropped
     usage: dict = field(default_factory=dict)  # e.g. {'prompt_tokens': 120, 'completion_tokens': 40}
     error: str | None = None         # the request failed for good (after retries); text is empty
+    teacher: str | None = None       # who wrote it, when not the teacher asked (a replay's fallback); in the lineage
 
 # %% ../nbs/04_teacher.ipynb #bc5f69b2
 class Teacher:
@@ -177,7 +178,7 @@ def ask_teacher(teacher: Teacher, task: Task, wrong: list[Example], k: int | lis
     out, bad = [], []
     for req, rep in zip(reqs, replies):
         got, rej = _parse(task, req, rep)
-        keep, dup = _vet(task, req, got, teacher.name, seen, tests)
+        keep, dup = _vet(task, req, got, rep.teacher or teacher.name, seen, tests)
         out += keep; bad += rej + dup
     failed = [{'failures': 1} if r.error is not None else {} for r in replies]
     usage = sum_usage([{'calls': len(reqs)}, *({**r.usage, **f} for r, f in zip(replies, failed))])

@@ -15,7 +15,7 @@ from .methods import data_map
 from .stats import accuracy_interval
 
 # %% auto #0
-__all__ = ['plot_accuracy', 'error_shift', 'plot_error_shift', 'plot_seed_grid', 'error_rates', 'plot_error_rates',
+__all__ = ['plot_loop', 'plot_accuracy', 'error_shift', 'plot_error_shift', 'plot_seed_grid', 'error_rates', 'plot_error_rates',
            'plot_composition', 'confusion_shift', 'plot_confusion_shift', 'plot_data_map']
 
 # %% ../nbs/06_viz.ipynb #ed16f783
@@ -40,6 +40,30 @@ def _legend_below(ax, handles=None, labels=None, ncol: int = 3, lines: int = 2):
     below = ax.transAxes + ScaledTranslation(0, -(8 + 13 * lines) / 72, ax.figure.dpi_scale_trans)
     ax.legend(**kw, loc='upper center', bbox_to_anchor=(0.5, 0), bbox_transform=below, ncol=ncol, fontsize='small',
               frameon=False)
+
+# %% ../nbs/06_viz.ipynb #87f6a4cc
+_STAGES = (   # (x, y) centre, text: where the loop starts, then its four stages, clockwise
+    ((0.11, 0.5), 'seed data $D_0$:\nthe labelled examples\nyou have'),
+    ((0.42, 0.8), '1. train the student $M_i$\non $D_i$, from the base\nweights each time'),
+    ((0.82, 0.8), '2. $M_i$ answers the seeds\n(the test set only\nreports accuracy)'),
+    ((0.82, 0.2), '3. the error rule picks\nthe seeds to augment:\nthe wrong ones'),
+    ((0.42, 0.2), '4. the teacher writes $k$ new\nexamples like each; filters\ndrop copies; $D_{i+1} = D_i$ + them'))
+_ARROWS = ((0, 1, (1, 0.5), (0, 0.5)), (1, 2, (1, 0.5), (0, 0.5)), (2, 3, (0.5, 0), (0.5, 1)),
+           (3, 4, (0, 0.5), (1, 0.5)), (4, 1, (0.5, 1), (0.5, 0)))   # from, to, and where on each box
+
+def plot_loop(title: str = 'LLM2LLM: one iteration, then the next from the base weights again'):
+    "The loop as a picture: the seed data, then train, answer the seeds, pick the errors, add the teacher's examples."
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.set(xlim=(0, 1), ylim=(0, 1), title=title); ax.axis('off')
+    box = dict(boxstyle='round,pad=0.5', fc='#C6DBEF', ec=_BLUE)
+    texts = [ax.text(x, y, t, ha='center', va='center', fontsize=9, bbox=dict(box, fc='#F3C7A6', ec=_ORANGE) if j == 0
+                     else box) for j, ((x, y), t) in enumerate(_STAGES)]
+    for a, b, at_a, at_b in _ARROWS:
+        ax.annotate('', at_b, xycoords=texts[b], xytext=at_a, textcoords=texts[a],
+                    arrowprops=dict(arrowstyle='-|>', color='0.2', lw=1.5, shrinkA=9, shrinkB=9))
+    ax.text(0.44, 0.5, 'next iteration:\n$i + 1$', fontsize=8, color='0.3', va='center')
+    fig.tight_layout(); plt.close(fig)
+    return fig
 
 # %% ../nbs/06_viz.ipynb #c6a0625d
 def _size_bars(ax, metrics: list[IterationRecord]):

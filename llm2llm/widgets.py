@@ -47,20 +47,25 @@ def _text(task: Task, ex) -> str:
     return ' | '.join(str(ex.inputs[f] if isinstance(ex, Example) else ex[f]) for f in task.input_fields)
 
 # %% ../nbs/08_widgets.ipynb #4cb5ec58
-def _wrong_row(task: Task, s: Example, p: dict, kids: list[dict]) -> str:
-    "A row of the wrong-seeds table: the seed, the student's answer, what the teacher wrote for it."
+def _wrong_row(task: Task, s: Example, p: dict, kids: list[dict], dropped: list[dict] = ()) -> str:
+    "A row of the wrong-seeds table: the seed, the student's answer, what the teacher wrote, what the filters dropped."
     e = html.escape
-    new = '<br>'.join(f"<code>{e(g['id'])}</code> {e(_text(task, g))}" for g in kids) or '<i>nothing kept</i>'
+    new = '<br>'.join(f"<code>{e(g['id'])}</code> {e(_text(task, g))} <small>({e(str(g.get('teacher')))})</small>"
+                      for g in kids) or '<i>nothing kept</i>'
+    out = '<br>'.join(f"<i>{e(r['reason'])}</i>: {e(r.get('text', '')[:120])}" for r in dropped) or ''
     return (f"<tr><td><code>{e(s.id)}</code></td><td>{e(_text(task, s))}</td><td>{e(s.target)}</td>"
-            f"<td>{e(p['prediction'].strip())}</td><td>{new}</td></tr>")
+            f"<td>{e(p['prediction'].strip())}</td><td>{new}</td><td>{out}</td></tr>")
 
 # %% ../nbs/08_widgets.ipynb #2c4a55ce
 def wrong_table(task: Task, seeds: list[Example], rv: RunView, i: int) -> str:
-    "HTML: the seeds iteration `i` got wrong, the student's answer, and what the teacher wrote for each."
-    by_id, kids = {s.id: s for s in seeds}, {}
+    "HTML: the seeds iteration `i` counted as errors, the answer, what the teacher wrote, what was dropped."
+    by_id, kids, dropped = {s.id: s for s in seeds}, {}, {}
     for g in rv.generated[i]: kids.setdefault(g['parent'], []).append(g)
-    rows = [_wrong_row(task, by_id[p['id']], p, kids.get(p['id'], [])) for p in rv.seed_preds[i] if p['error']]
-    head = '<tr><th>seed</th><th>input</th><th>gold</th><th>student answered</th><th>teacher wrote</th></tr>'
+    for r in (rv.rejected[i] if i < len(rv.rejected) else []): dropped.setdefault(r.get('parent'), []).append(r)
+    rows = [_wrong_row(task, by_id[p['id']], p, kids.get(p['id'], []), dropped.get(p['id'], []))
+            for p in rv.seed_preds[i] if p['error']]
+    head = ('<tr><th>seed</th><th>input</th><th>gold</th><th>student answered</th><th>teacher wrote (who)</th>'
+            '<th>dropped by the filters (why)</th></tr>')
     return (f"<b>Iteration {rv.iterations[i]}: {len(rows)} seed examples counted as errors</b>"
             f"<table class='llm2llm'>{head}{''.join(rows)}</table>")
 
