@@ -139,7 +139,9 @@ def check_parser(sub):
 
 # %% ../nbs/09b_check.ipynb #e9896499
 def cmd_check(a) -> int:
-    "`llm2llm check`: print every check; 1 if any failed."
+    "`llm2llm check`: print every check, and no progress bars; 1 if any failed."
+    from llm2llm.core import quiet
+    quiet()   # the command's own lines only (this process ends after them)
     checks = readiness(speed=not a.no_speed, tiny=a.tiny)
     for c in checks: print(c, flush=True)
     bad = [c.what for c in checks if c.status == 'fail']
