@@ -104,6 +104,7 @@ def _noise(ax, metrics: list[IterationRecord], noise: list[IterationRecord]):
 def plot_accuracy(run, title: str = 'LLM2LLM: accuracy per iteration',
                   noise=None):  # a plain run on the same seeds (metrics, RunView or folder): retraining alone
     "Seed and test accuracy (the test's 95 % interval over items) per iteration, retraining alone, the data's size."
+    if isinstance(run, (str, Path)): run = load_run(run, answers=False)   # the folder read once
     metrics, n = _metrics(run), _n_test(run)
     its = [m.iteration for m in metrics]
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
